@@ -32,6 +32,22 @@ public final class Gpt {
         this.grads = new float[layout.size()];
     }
 
+    private Gpt(Gpt shared) {
+        this.cfg = shared.cfg;
+        this.layout = shared.layout;
+        this.pool = shared.pool;
+        this.params = shared.params;
+        this.grads = new float[0];
+    }
+
+    /**
+     * A model that shares this one's parameters but has its own activations, for sampling or evaluating at another
+     * shape without disturbing the training activations. It cannot be trained.
+     */
+    public Gpt inferenceView() {
+        return new Gpt(this);
+    }
+
     public ModelConfig config() {
         return cfg;
     }
@@ -148,6 +164,7 @@ public final class Gpt {
      * positions of the whole optimizer step, so gradient accumulation over micro-batches gives the mean).
      */
     public void backward(int normalizer) {
+        if (grads.length == 0) throw new IllegalStateException("an inference view cannot be trained");
         if (!haveTargets) throw new IllegalStateException("backward needs a forward pass with targets");
         final int b = batch, t = seq, C = cfg.dim(), L = cfg.layers(), V = cfg.vocabSize(), NH = cfg.heads();
         final int BT = b * t, H = cfg.mlpHidden(), HF = acts.fcWidth;

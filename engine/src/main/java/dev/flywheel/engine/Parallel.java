@@ -20,7 +20,18 @@ public final class Parallel implements AutoCloseable {
         void run(int start, int end);
     }
 
-    private static final int SPIN_ITERATIONS = 1 << 16;
+    /**
+     * Waiting is spin (cheapest wake-up), then yield (lets another runnable thread — the JIT compiler, a second
+     * process — have the core: spinning through a time slice on an oversubscribed machine costs milliseconds),
+     * then park.
+     */
+    private static final int SPINS = 1 << 11, YIELDS = 64;
+
+    static void backoff(int round) {
+        if (round < SPINS) Thread.onSpinWait();
+        else if (round < SPINS + YIELDS) Thread.yield();
+        else LockSupport.parkNanos(20_000);
+    }
 
     private final int threads;
     private final Worker[] workers;
@@ -70,11 +81,8 @@ public final class Parallel implements AutoCloseable {
         } catch (Throwable t) {
             failure = t;
         }
-        int spins = 0;
-        while (pending.get() != 0) {
-            if (++spins < SPIN_ITERATIONS) Thread.onSpinWait();
-            else LockSupport.parkNanos(this, 50_000);
-        }
+        int round = 0;
+        while (pending.get() != 0) backoff(round++);
         this.body = null;
         Throwable f = failure;
         if (f != null) {
@@ -128,9 +136,9 @@ public final class Parallel implements AutoCloseable {
         @Override
         public void run() {
             while (true) {
-                int spins = 0;
+                int round = 0;
                 while (generation == seen) {
-                    if (++spins < SPIN_ITERATIONS) Thread.onSpinWait();
+                    if (round < SPINS + YIELDS) backoff(round++);
                     else LockSupport.park(this);
                 }
                 seen = generation;

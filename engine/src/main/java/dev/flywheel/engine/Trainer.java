@@ -1,0 +1,295 @@
+package dev.flywheel.engine;
+
+/**
+ * The training loop. One {@link #step()} is: for each micro-batch, fetch batch (dataStep, micro), forward,
+ * backward; then the global gradient norm, the hooks' verdict, clipping and the optimizer update.
+ *
+ * <p>The optimizer step and the data position are separate counters: after a roll-back the guard can restore an
+ * earlier step while the data position moves on, which skips the batches that led into a spike.
+ */
+public final class Trainer {
+
+    /** What a hook decides after the backward pass of a step. */
+    public enum Verdict { UPDATE, SKIP }
+
+    /** Observers of the loop: the guard, progress printing, metric recording, fault injection. */
+    public interface Hooks {
+        /** Before the batch of a step is fetched: fault injection can change the batch source or the LR here. */
+        default void beforeStep(Trainer trainer) {}
+
+        /** After the gradients of a step are known and before the update. */
+        default Verdict afterBackward(Trainer trainer, StepStats stats) {
+            return Verdict.UPDATE;
+        }
+
+        /** After a step (updated or skipped). */
+        default void afterStep(Trainer trainer, StepStats stats) {}
+
+        default void afterEval(Trainer trainer, EvalResult eval) {}
+    }
+
+    /**
+     * What one step did. {@code updateRatio} is NaN when the update was skipped.
+     *
+     * @param step          the optimizer step this was (0-based)
+     * @param dataStep      the data position its batches came from
+     * @param tensorGradNorms L2 norm of each parameter tensor's gradient, in layout order
+     * @param maxAttnLogits largest attention logit per layer
+     */
+    public record StepStats(long step, long dataStep, float loss, double gradNorm, double lr, double updateRatio,
+                            boolean updated, double[] tensorGradNorms, float[] maxAttnLogits, long tokens,
+                            double stepSeconds, double trainSeconds, double progress) {}
+
+    /** Validation loss (mean nats per token) and bits per byte, over fixed validation batches. */
+    public record EvalResult(long step, double loss, double bitsPerByte, long tokens, long bytes) {}
+
+    /** A copy of everything an update changes, taken cheaply in memory so the guard can roll back. */
+    public record Snapshot(long step, long dataStep, float[] params, float[] m, float[] v, float[] muon, double lrScale) {}
+
+    private final Gpt model;
+    private final Optimizer optimizer;
+    private final TrainConfig cfg;
+    private BatchSource train;
+    private final BatchSource val;
+    private final int[] tokenBytes;
+    private final int[] inputs, targets;
+    private final double flopsPerToken;
+    private Hooks hooks = new Hooks() {};
+
+    private long step, dataStep, tokens;
+    private double trainSeconds;
+    private double lrScale = 1.0;
+    private double lrOverride = Double.NaN;
+    private double warmupEndProgress = Double.NaN;
+
+    /**
+     * @param train      training batches
+     * @param val        validation batches (may be null: no evaluation)
+     * @param tokenBytes UTF-8 bytes each token id stands for, for bits per byte (may be null: bpb is NaN)
+     */
+    public Trainer(Gpt model, TrainConfig cfg, BatchSource train, BatchSource val, int[] tokenBytes) {
+        if (cfg.seq() > model.config().seqLen()) {
+            throw new IllegalArgumentException("training sequence length " + cfg.seq() + " exceeds the model's context "
+                    + model.config().seqLen());
+        }
+        this.model = model;
+        this.cfg = cfg;
+        this.optimizer = new Optimizer(model, cfg.optimizer());
+        this.train = train;
+        this.val = val;
+        this.tokenBytes = tokenBytes;
+        this.inputs = new int[cfg.batch() * cfg.seq()];
+        this.targets = new int[cfg.batch() * cfg.seq()];
+        this.flopsPerToken = flopsPerToken(model.config(), model.layout(), cfg.seq());
+    }
+
+    /**
+     * Training FLOPs per token: 6 per weight that multiplies an activation (embedding look-ups are free, the head
+     * is not) plus attention's 12·L·C·T (PaLM's accounting, without the causal discount).
+     */
+    public static double flopsPerToken(ModelConfig c, ParameterLayout layout, int seq) {
+        double vc = (double) c.vocabSize() * c.dim();
+        double matmulParams = layout.size() - vc - (layout.wpe() >= 0 ? (double) c.seqLen() * c.dim() : 0);
+        if (c.tiedHead()) matmulParams += vc; // the tied head is a matmul with the embedding matrix
+        return 6 * matmulParams + 12.0 * c.layers() * c.dim() * seq;
+    }
+
+    public void setHooks(Hooks hooks) {
+        this.hooks = hooks;
+    }
+
+    public Gpt model() {
+        return model;
+    }
+
+    public Optimizer optimizer() {
+        return optimizer;
+    }
+
+    public TrainConfig config() {
+        return cfg;
+    }
+
+    /** Optimizer steps taken so far. */
+    public long currentStep() {
+        return step;
+    }
+
+    public long dataStep() {
+        return dataStep;
+    }
+
+    public long tokens() {
+        return tokens;
+    }
+
+    public double trainSeconds() {
+        return trainSeconds;
+    }
+
+    public double flops() {
+        return tokens * flopsPerToken;
+    }
+
+    public double flopsPerToken() {
+        return flopsPerToken;
+    }
+
+    public double progress() {
+        return cfg.budget().progress(step, tokens, flops(), trainSeconds);
+    }
+
+    public boolean budgetSpent() {
+        return cfg.budget().spent(step, tokens, flops(), trainSeconds);
+    }
+
+    /** Multiplies the learning rate from now on (the guard's cut); 1 = the schedule as written. */
+    public void setLrScale(double scale) {
+        this.lrScale = scale;
+    }
+
+    public double lrScale() {
+        return lrScale;
+    }
+
+    /** Replaces the learning rate of the next step only (fault injection). NaN = no override. */
+    public void overrideNextLr(double lr) {
+        this.lrOverride = lr;
+    }
+
+    /** Skips the data position ahead (or sets it), e.g. past the batches that led into a spike. */
+    public void setDataStep(long dataStep) {
+        this.dataStep = dataStep;
+    }
+
+    public BatchSource trainSource() {
+        return train;
+    }
+
+    /** Replaces the training batch source (fault injection wraps the real one). */
+    public void setTrainSource(BatchSource source) {
+        this.train = source;
+    }
+
+    /** Learning rate the next step will use, before any override. */
+    public double currentLr() {
+        double p = progress();
+        if (step >= cfg.schedule().warmup() && Double.isNaN(warmupEndProgress)) warmupEndProgress = p;
+        double decayProgress = Double.isNaN(warmupEndProgress) ? 0
+                : (p - warmupEndProgress) / Math.max(1e-12, 1 - warmupEndProgress);
+        return cfg.optimizer().lr() * cfg.schedule().multiplier(step, decayProgress) * lrScale;
+    }
+
+    /** Runs one optimizer step and returns what it did. */
+    public StepStats step() {
+        hooks.beforeStep(this);
+        long t0 = System.nanoTime();
+        double lr = currentLr();
+        if (!Double.isNaN(lrOverride)) {
+            lr = lrOverride;
+            lrOverride = Double.NaN;
+        }
+        model.zeroGrad();
+        int normalizer = cfg.accum() * cfg.batch() * cfg.seq();
+        double lossSum = 0;
+        for (int micro = 0; micro < cfg.accum(); micro++) {
+            train.fill(dataStep, micro, cfg.batch(), cfg.seq(), inputs, targets);
+            lossSum += model.forward(inputs, targets, cfg.batch(), cfg.seq());
+            model.backward(normalizer);
+        }
+        float loss = (float) (lossSum / cfg.accum());
+        double[] squares = optimizer.tensorSquaredNorms(model.grads);
+        double gn = 0;
+        for (double s : squares) gn += s;
+        gn = Math.sqrt(gn);
+        double[] norms = new double[squares.length];
+        for (int i = 0; i < norms.length; i++) norms[i] = Math.sqrt(squares[i]);
+        float[] maxLogits = model.maxAttentionLogits();
+        long stepTokens = (long) cfg.tokensPerStep();
+        var pre = new StepStats(step, dataStep, loss, gn, lr, Double.NaN, false, norms, maxLogits, tokens + stepTokens,
+                0, trainSeconds, progress());
+        boolean finite = Float.isFinite(loss) && Double.isFinite(gn);
+        Verdict verdict = hooks.afterBackward(this, pre);
+        boolean update = verdict == Verdict.UPDATE && finite;
+        // the hook may have rolled the trainer back; then this step's gradients belong to a discarded past
+        boolean rolledBack = pre.step() != step;
+        double ratio = Double.NaN;
+        if (update && !rolledBack) {
+            ratio = optimizer.update(lr / cfg.optimizer().lr(), gn);
+        }
+        long thisStep = pre.step();
+        if (!rolledBack) {
+            step++;
+            dataStep++;
+        }
+        tokens += stepTokens;
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        trainSeconds += seconds;
+        var stats = new StepStats(thisStep, pre.dataStep(), loss, gn, lr, ratio, update && !rolledBack, norms,
+                maxLogits, tokens, seconds, trainSeconds, progress());
+        hooks.afterStep(this, stats);
+        return stats;
+    }
+
+    /** Mean validation loss and bits per byte over {@code evalBatches} fixed validation batches. */
+    public EvalResult evaluate() {
+        if (val == null) throw new IllegalStateException("no validation data");
+        return evaluate(val, cfg.evalBatches());
+    }
+
+    /** Evaluates on any batch source: batches 0..batches-1 of it, micro 0. */
+    public EvalResult evaluate(BatchSource source, int batches) {
+        double nats = 0;
+        long count = 0, bytes = 0;
+        int n = cfg.batch() * cfg.seq();
+        int[] x = new int[n], y = new int[n];
+        for (int i = 0; i < batches; i++) {
+            source.fill(i, 0, cfg.batch(), cfg.seq(), x, y);
+            model.forward(x, y, cfg.batch(), cfg.seq());
+            float[] losses = model.losses();
+            for (int j = 0; j < n; j++) {
+                if (y[j] < 0) continue;
+                nats += losses[j];
+                count++;
+                if (tokenBytes != null) bytes += tokenBytes[y[j]];
+            }
+        }
+        double loss = nats / Math.max(1, count);
+        double bpb = tokenBytes != null && bytes > 0 ? nats / (Math.log(2) * bytes) : Double.NaN;
+        var result = new EvalResult(step, loss, bpb, count, bytes);
+        hooks.afterEval(this, result);
+        return result;
+    }
+
+    /** Copies the state an update changes. */
+    public Snapshot snapshot() {
+        return new Snapshot(step, dataStep, model.params.clone(), optimizer.m.clone(), optimizer.v.clone(),
+                optimizer.muonMomentum.clone(), lrScale);
+    }
+
+    /** Restores weights, optimizer moments and the step count of a snapshot; the data position is left as is. */
+    public void restore(Snapshot s) {
+        System.arraycopy(s.params(), 0, model.params, 0, s.params().length);
+        System.arraycopy(s.m(), 0, optimizer.m, 0, s.m().length);
+        System.arraycopy(s.v(), 0, optimizer.v, 0, s.v().length);
+        System.arraycopy(s.muon(), 0, optimizer.muonMomentum, 0, s.muon().length);
+        step = s.step();
+        optimizer.setStep(s.step());
+    }
+
+    /** Restores the counters of a checkpoint (weights and moments are loaded by {@link Checkpoint}). */
+    public void restoreCounters(long step, long dataStep, long tokens, double trainSeconds, double lrScale,
+                                double warmupEndProgress) {
+        this.step = step;
+        this.dataStep = dataStep;
+        this.tokens = tokens;
+        this.trainSeconds = trainSeconds;
+        this.lrScale = lrScale;
+        this.warmupEndProgress = warmupEndProgress;
+        optimizer.setStep(step);
+    }
+
+    public double warmupEndProgress() {
+        return warmupEndProgress;
+    }
+}
