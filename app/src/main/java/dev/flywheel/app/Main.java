@@ -1,13 +1,22 @@
 package dev.flywheel.app;
 
+import dev.flywheel.data.DataException;
+import dev.flywheel.engine.CheckpointException;
+import dev.flywheel.lab.LabException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+
+import java.io.UncheckedIOException;
+import java.nio.file.NoSuchFileException;
 
 /** The {@code flywheel} command line. */
 @Command(name = "flywheel", mixinStandardHelpOptions = true, version = "flywheel 0.1.0",
         description = "An autonomous pretraining research lab on the JVM.",
-        subcommands = {CommandLine.HelpCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
+
+    /** Exit status for errors the user can fix (bad flags, missing or corrupt files). */
+    static final int USER_ERROR = 2;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -22,6 +31,29 @@ public final class Main implements Runnable {
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new Main());
+        var cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
+            String message = userMessage(ex);
+            if (message == null) throw ex;
+            cmd.getErr().println("flywheel: " + message);
+            return USER_ERROR;
+        });
+        return cl;
+    }
+
+    /** The one-sentence message of an error the user can fix, or null for a bug (which keeps its stack trace). */
+    static String userMessage(Throwable ex) {
+        return switch (ex) {
+            case DataException e -> e.getMessage();
+            case LabException e -> e.getMessage();
+            case CheckpointException e -> e.getMessage();
+            case IllegalArgumentException e -> e.getMessage();
+            case NoSuchFileException e -> "no such file: " + e.getFile();
+            case UncheckedIOException e -> e.getCause() instanceof NoSuchFileException n
+                    ? "no such file: " + n.getFile() : e.getMessage();
+            case OutOfMemoryError e -> "out of memory: choose a smaller model or batch, or give Java more memory "
+                    + "with FLYWHEEL_JAVA_OPTS=-Xmx16g";
+            default -> null;
+        };
     }
 }

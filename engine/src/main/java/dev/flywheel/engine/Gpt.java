@@ -19,6 +19,8 @@ public final class Gpt {
     /** Gradients, same layout as {@link #params}. */
     public final float[] grads;
 
+    /** Time per phase of forward and backward passes. */
+    public final Profile profile = new Profile();
     private Acts acts;
     private int batch, seq;
     private boolean haveTargets;
@@ -39,6 +41,7 @@ public final class Gpt {
         this.params = shared.params;
         this.grads = new float[0];
     }
+
 
     /**
      * A model that shares this one's parameters but has its own activations, for sampling or evaluating at another
@@ -106,7 +109,9 @@ public final class Gpt {
             if (tok < 0 || tok >= V) throw new IllegalArgumentException("token id " + tok + " outside the vocabulary [0, " + V + ")");
         }
         System.arraycopy(inputs, 0, a.inputs, 0, BT);
+        profile.start();
         Embedding.forward(pool, a.encoded, inputs, params, layout.wte(), layout.wpe(), b, t, C);
+        profile.lap(Profile.Phase.EMBEDDING);
 
         for (int l = 0; l < L; l++) {
             var blk = layout.block(l);
@@ -115,36 +120,49 @@ public final class Gpt {
             int lc = l * BT * C, ls = l * BT;
             // attention
             norm(rms, a.ln1, lc, a.ln1Mean, a.ln1Rstd, ls, resIn, resInOff, blk.norm1W(), blk.norm1B(), BT, C, eps);
+            profile.lap(Profile.Phase.NORM);
             Matmul.forward(pool, a.qkv, l * BT * 3 * C, a.ln1, lc, params, blk.qkvW(), blk.qkvB() >= 0 ? params : null,
                     blk.qkvB(), BT, C, 3 * C);
+            profile.lap(Profile.Phase.MATMUL);
             a.attention.forward(pool, a.qkv, l * BT * 3 * C, a.q, a.k, a.v, l * BT * C, a.qRstd, a.kRstd, l * b * NH * t,
                     params, blk.qNorm(), blk.kNorm(), a.att, l * b * NH * t * t, a.atty, lc, a.maxLogit, l * b * NH);
+            profile.lap(Profile.Phase.ATTENTION);
             Matmul.forward(pool, a.res2, lc, a.atty, lc, params, blk.projW(), blk.projB() >= 0 ? params : null,
                     blk.projB(), BT, C, C);
+            profile.lap(Profile.Phase.MATMUL);
             add(a.res2, lc, resIn, resInOff, BT * C);
+            profile.lap(Profile.Phase.RESIDUAL);
             // MLP
             norm(rms, a.ln2, lc, a.ln2Mean, a.ln2Rstd, ls, a.res2, lc, blk.norm2W(), blk.norm2B(), BT, C, eps);
+            profile.lap(Profile.Phase.NORM);
             Matmul.forward(pool, a.fch, l * BT * HF, a.ln2, lc, params, blk.fcW(), blk.fcB() >= 0 ? params : null,
                     blk.fcB(), BT, C, HF);
+            profile.lap(Profile.Phase.MATMUL);
             int lh = l * BT * H;
             switch (cfg.activation()) {
                 case GELU -> Mlp.geluForward(pool, a.fcAct, lh, a.fch, l * BT * HF, BT * H);
                 case RELU2 -> Mlp.relu2Forward(pool, a.fcAct, lh, a.fch, l * BT * HF, BT * H);
                 case SWIGLU -> Mlp.swigluForward(pool, a.fcAct, lh, a.fch, l * BT * HF, BT, H);
             }
+            profile.lap(Profile.Phase.ACTIVATION);
             Matmul.forward(pool, a.res3, lc, a.fcAct, lh, params, blk.mlpProjW(), blk.mlpProjB() >= 0 ? params : null,
                     blk.mlpProjB(), BT, H, C);
+            profile.lap(Profile.Phase.MATMUL);
             add(a.res3, lc, a.res2, lc, BT * C);
+            profile.lap(Profile.Phase.RESIDUAL);
         }
         norm(rms, a.lnf, 0, a.lnfMean, a.lnfRstd, 0, a.res3, (L - 1) * BT * C, layout.normFWeight(),
                 layout.normFBias(), BT, C, eps);
+        profile.lap(Profile.Phase.NORM);
         Matmul.forward(pool, a.logits, 0, a.lnf, 0, params, layout.lmHead(), null, 0, BT, C, V);
+        profile.lap(Profile.Phase.MATMUL);
         if (targets == null) {
             haveTargets = false;
             return Float.NaN;
         }
         System.arraycopy(targets, 0, a.targets, 0, BT);
         CrossEntropy.forward(pool, a.losses, a.lse, a.logits, 0, targets, BT, V);
+        profile.lap(Profile.Phase.LOSS);
         haveTargets = true;
         double sum = 0;
         int count = 0;
@@ -171,12 +189,16 @@ public final class Gpt {
         final boolean rms = cfg.norm() == ModelConfig.Norm.RMSNORM;
         var a = acts;
         // logits now hold their gradient
+        profile.start();
         CrossEntropy.backward(pool, a.logits, 0, a.lse, a.targets, BT, V, cfg.zLoss(), normalizer);
+        profile.lap(Profile.Phase.LOSS);
         Matmul.backward(pool, a.dln, 0, grads, layout.lmHead(), null, 0, a.logits, 0, a.lnf, 0, params,
                 layout.lmHead(), BT, C, V);
+        profile.lap(Profile.Phase.MATMUL);
         Arrays.fill(a.dres, 0f);
         normBackward(rms, a.dres, grads, layout.normFWeight(), layout.normFBias(), a.dln, a.res3, (L - 1) * BT * C,
                 a.lnfMean, a.lnfRstd, 0, BT, C);
+        profile.lap(Profile.Phase.NORM);
         for (int l = L - 1; l >= 0; l--) {
             var blk = layout.block(l);
             float[] resIn = l == 0 ? a.encoded : a.res3;
@@ -185,27 +207,36 @@ public final class Gpt {
             // MLP: dres is the gradient w.r.t. res3[l]; it also flows unchanged to res2[l]
             Matmul.backward(pool, a.dfcAct, 0, grads, blk.mlpProjW(), blk.mlpProjB() >= 0 ? grads : null,
                     blk.mlpProjB(), a.dres, 0, a.fcAct, lh, params, blk.mlpProjW(), BT, H, C);
+            profile.lap(Profile.Phase.MATMUL);
             switch (cfg.activation()) {
                 case GELU -> Mlp.geluBackward(pool, a.dfch, 0, a.fch, l * BT * HF, a.dfcAct, 0, BT * H);
                 case RELU2 -> Mlp.relu2Backward(pool, a.dfch, 0, a.fch, l * BT * HF, a.dfcAct, 0, BT * H);
                 case SWIGLU -> Mlp.swigluBackward(pool, a.dfch, 0, a.fch, l * BT * HF, a.dfcAct, 0, BT, H);
             }
+            profile.lap(Profile.Phase.ACTIVATION);
             Matmul.backward(pool, a.dln, 0, grads, blk.fcW(), blk.fcB() >= 0 ? grads : null, blk.fcB(), a.dfch, 0,
                     a.ln2, lc, params, blk.fcW(), BT, C, HF);
+            profile.lap(Profile.Phase.MATMUL);
             normBackward(rms, a.dres, grads, blk.norm2W(), blk.norm2B(), a.dln, a.res2, lc, a.ln2Mean, a.ln2Rstd, ls,
                     BT, C);
+            profile.lap(Profile.Phase.NORM);
             // attention: dres is now the gradient w.r.t. res2[l]; it also flows unchanged to the block input
             Matmul.backward(pool, a.datty, 0, grads, blk.projW(), blk.projB() >= 0 ? grads : null, blk.projB(),
                     a.dres, 0, a.atty, lc, params, blk.projW(), BT, C, C);
+            profile.lap(Profile.Phase.MATMUL);
             a.attention.backward(pool, a.dqkv, 0, a.qkv, l * BT * 3 * C, a.q, a.k, a.v, l * BT * C, a.qRstd, a.kRstd,
                     l * b * NH * t, params, blk.qNorm(), blk.kNorm(), grads, a.att, l * b * NH * t * t, a.datty, 0,
                     a.dq, a.dk, a.dv);
+            profile.lap(Profile.Phase.ATTENTION);
             Matmul.backward(pool, a.dln, 0, grads, blk.qkvW(), blk.qkvB() >= 0 ? grads : null, blk.qkvB(), a.dqkv, 0,
                     a.ln1, lc, params, blk.qkvW(), BT, C, 3 * C);
+            profile.lap(Profile.Phase.MATMUL);
             normBackward(rms, a.dres, grads, blk.norm1W(), blk.norm1B(), a.dln, resIn, resInOff, a.ln1Mean,
                     a.ln1Rstd, ls, BT, C);
+            profile.lap(Profile.Phase.NORM);
         }
         Embedding.backward(pool, grads, a.dres, a.inputs, layout.wte(), layout.wpe(), b, t, C);
+        profile.lap(Profile.Phase.EMBEDDING);
     }
 
     /** Number of positions scored by the last forward pass. */

@@ -1,7 +1,6 @@
 package dev.flywheel.engine;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -31,6 +30,7 @@ public final class Matmul {
 
     /** One packing buffer per thread, so the training step does not allocate. */
     private static final ThreadLocal<float[]> PACK_BUFFER = ThreadLocal.withInitial(() -> new float[KC * NR]);
+    private static final ThreadLocal<float[]> TILE_BUFFER = ThreadLocal.withInitial(() -> new float[MR * NR]);
 
     private Matmul() {}
 
@@ -121,13 +121,35 @@ public final class Matmul {
                 packB(packed, b, bOff, bTransposed, ldb, k0, kc, j0, nc);
                 boolean acc = accumulate || k0 > 0;
                 int i = i0;
-                for (; i + MR <= i1; i += MR) {
-                    kernel4(cArr, cOff + i * ldc + j0, ldc, a, aOff + i * aRowStride + k0 * aKStride, aRowStride,
-                            aKStride, packed, kc, nc, acc);
-                }
-                for (; i < i1; i++) {
-                    kernel1(cArr, cOff + i * ldc + j0, a, aOff + i * aRowStride + k0 * aKStride, aKStride, packed,
-                            kc, nc, acc);
+                if (nc == NR) {
+                    for (; i + MR <= i1; i += MR) {
+                        kernel4(cArr, cOff + i * ldc + j0, ldc, a, aOff + i * aRowStride + k0 * aKStride, aRowStride,
+                                aKStride, packed, kc, acc);
+                    }
+                    for (; i < i1; i++) {
+                        kernel1(cArr, cOff + i * ldc + j0, a, aOff + i * aRowStride + k0 * aKStride, aKStride, packed,
+                                kc, acc);
+                    }
+                } else {
+                    // a partial panel: compute full-width tiles into scratch and copy the valid columns, so the
+                    // kernels never need masked vector operations (which keep C2 from inlining them)
+                    float[] tile = TILE_BUFFER.get();
+                    for (; i < i1; i += MR) {
+                        int rows = Math.min(MR, i1 - i);
+                        if (rows == MR) {
+                            kernel4(tile, 0, NR, a, aOff + i * aRowStride + k0 * aKStride, aRowStride, aKStride,
+                                    packed, kc, false);
+                        } else {
+                            for (int r = 0; r < rows; r++) {
+                                kernel1(tile, r * NR, a, aOff + (i + r) * aRowStride + k0 * aKStride, aKStride, packed,
+                                        kc, false);
+                            }
+                        }
+                        for (int r = 0; r < rows; r++) {
+                            int dst = cOff + (i + r) * ldc + j0;
+                            for (int j = 0; j < nc; j++) cArr[dst + j] = acc ? cArr[dst + j] + tile[r * NR + j] : tile[r * NR + j];
+                        }
+                    }
                 }
             }
         }
@@ -152,7 +174,7 @@ public final class Matmul {
     }
 
     private static void kernel4(float[] c, int cOff, int ldc, float[] a, int aOff, int rs, int ks, float[] bp, int kc,
-                                int nc, boolean accumulate) {
+                                boolean accumulate) {
         var c00 = FloatVector.zero(S);
         var c01 = FloatVector.zero(S);
         var c10 = FloatVector.zero(S);
@@ -179,13 +201,13 @@ public final class Matmul {
             c30 = x3.fma(b0, c30);
             c31 = x3.fma(b1, c31);
         }
-        store(c, cOff, c00, c01, nc, accumulate);
-        store(c, cOff + ldc, c10, c11, nc, accumulate);
-        store(c, cOff + 2 * ldc, c20, c21, nc, accumulate);
-        store(c, cOff + 3 * ldc, c30, c31, nc, accumulate);
+        store(c, cOff, c00, c01, accumulate);
+        store(c, cOff + ldc, c10, c11, accumulate);
+        store(c, cOff + 2 * ldc, c20, c21, accumulate);
+        store(c, cOff + 3 * ldc, c30, c31, accumulate);
     }
 
-    private static void kernel1(float[] c, int cOff, float[] a, int aOff, int ks, float[] bp, int kc, int nc,
+    private static void kernel1(float[] c, int cOff, float[] a, int aOff, int ks, float[] bp, int kc,
                                 boolean accumulate) {
         var c0 = FloatVector.zero(S);
         var c1 = FloatVector.zero(S);
@@ -194,26 +216,16 @@ public final class Matmul {
             c0 = x.fma(FloatVector.fromArray(S, bp, kk * NR), c0);
             c1 = x.fma(FloatVector.fromArray(S, bp, kk * NR + L), c1);
         }
-        store(c, cOff, c0, c1, nc, accumulate);
+        store(c, cOff, c0, c1, accumulate);
     }
 
-    private static void store(float[] c, int off, FloatVector v0, FloatVector v1, int nc, boolean accumulate) {
-        if (nc == NR) {
-            if (accumulate) {
-                v0 = v0.add(FloatVector.fromArray(S, c, off));
-                v1 = v1.add(FloatVector.fromArray(S, c, off + L));
-            }
-            v0.intoArray(c, off);
-            v1.intoArray(c, off + L);
-            return;
-        }
-        VectorMask<Float> m0 = S.indexInRange(0, nc), m1 = S.indexInRange(L, nc);
+    private static void store(float[] c, int off, FloatVector v0, FloatVector v1, boolean accumulate) {
         if (accumulate) {
-            v0 = v0.add(FloatVector.fromArray(S, c, off, m0));
-            v1 = v1.add(FloatVector.fromArray(S, c, off + L, m1));
+            v0 = v0.add(FloatVector.fromArray(S, c, off));
+            v1 = v1.add(FloatVector.fromArray(S, c, off + L));
         }
-        v0.intoArray(c, off, m0);
-        v1.intoArray(c, off + L, m1);
+        v0.intoArray(c, off);
+        v1.intoArray(c, off + L);
     }
 
     /** Plain triple-loop reference of {@link #forward}, for tests. */

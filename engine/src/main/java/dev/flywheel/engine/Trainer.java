@@ -184,12 +184,12 @@ public final class Trainer {
     public StepStats step() {
         hooks.beforeStep(this);
         long t0 = System.nanoTime();
+        model.zeroGrad();
         double lr = currentLr();
         if (!Double.isNaN(lrOverride)) {
             lr = lrOverride;
             lrOverride = Double.NaN;
         }
-        model.zeroGrad();
         int normalizer = cfg.accum() * cfg.batch() * cfg.seq();
         double lossSum = 0;
         for (int micro = 0; micro < cfg.accum(); micro++) {
@@ -198,6 +198,7 @@ public final class Trainer {
             model.backward(normalizer);
         }
         float loss = (float) (lossSum / cfg.accum());
+        model.profile.start();
         double[] squares = optimizer.tensorSquaredNorms(model.grads);
         double gn = 0;
         for (double s : squares) gn += s;
@@ -217,6 +218,7 @@ public final class Trainer {
         if (update && !rolledBack) {
             ratio = optimizer.update(lr / cfg.optimizer().lr(), gn);
         }
+        model.profile.lap(Profile.Phase.OPTIMIZER);
         long thisStep = pre.step();
         if (!rolledBack) {
             step++;

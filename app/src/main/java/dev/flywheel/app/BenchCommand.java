@@ -1,0 +1,129 @@
+package dev.flywheel.app;
+
+import dev.flywheel.engine.Gpt;
+import dev.flywheel.engine.LrSchedule;
+import dev.flywheel.engine.ModelConfig;
+import dev.flywheel.engine.OptimizerConfig;
+import dev.flywheel.engine.Parallel;
+import dev.flywheel.engine.PeakProbe;
+import dev.flywheel.engine.Profile;
+import dev.flywheel.engine.TrainBudget;
+import dev.flywheel.engine.TrainConfig;
+import dev.flywheel.engine.Trainer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * Times whole training steps of a GPT-2-shaped model (LayerNorm, learned positions, GELU, tied head, biases) on
+ * random tokens: forward, backward, AdamW update — the same work per step as ../shared/bench/torch_gpt_bench.py.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Time training steps of a GPT-2-shaped model on random tokens (median after warm-up).")
+final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (default: ${DEFAULT-VALUE}).")
+    int layers;
+    @Option(names = "--heads", defaultValue = "4", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+    int heads;
+    @Option(names = "--dim", defaultValue = "128", description = "Model width (default: ${DEFAULT-VALUE}).")
+    int dim;
+    @Option(names = "--seq", defaultValue = "64", description = "Sequence length (default: ${DEFAULT-VALUE}).")
+    int seq;
+    @Option(names = "--batch", defaultValue = "12", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+    int batch;
+    @Option(names = "--vocab", defaultValue = "65", description = "Vocabulary size (default: ${DEFAULT-VALUE}).")
+    int vocab;
+    @Option(names = "--steps", defaultValue = "30", description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    int steps;
+    @Option(names = "--warmup", defaultValue = "5", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
+    int warmup;
+    @Option(names = "--threads", description = "Worker threads (default: all processors).")
+    Integer threads;
+    @Option(names = "--no-peak", description = "Skip the FMA peak probe (no MFU figure).")
+    boolean noPeak;
+    @Option(names = "--json", description = "Print one JSON object as the last line of stdout.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        var out = new Output(json);
+        if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1");
+        if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0");
+        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (nThreads < 1) throw new IllegalArgumentException("--threads must be at least 1");
+        var cfg = ModelConfig.gpt2(vocab, seq, layers, heads, dim);
+        try (var pool = new Parallel(nThreads)) {
+            double peak = noPeak ? Double.NaN : PeakProbe.gflops(pool, 400);
+            var model = new Gpt(cfg, pool);
+            model.initialize(0);
+            var opt = new OptimizerConfig(OptimizerConfig.Kind.ADAMW, 1e-3f, 1f, 0.9f, 0.999f, 1e-8f, 0.1f, 0f, 0.02f,
+                    0.95f);
+            var tc = new TrainConfig(batch, seq, 1, opt, new LrSchedule.Constant(0),
+                    new TrainBudget.Steps(Long.MAX_VALUE / 2), 0, 1, 0);
+            var rng = new java.util.Random(0);
+            int[] x = new int[batch * seq], y = new int[batch * seq];
+            for (int i = 0; i < x.length; i++) {
+                x[i] = rng.nextInt(vocab);
+                y[i] = rng.nextInt(vocab);
+            }
+            // the same batch every step, as in the PyTorch reference
+            var trainer = new Trainer(model, tc, (step, micro, b, t, in, tg) -> {
+                System.arraycopy(x, 0, in, 0, x.length);
+                System.arraycopy(y, 0, tg, 0, y.length);
+            }, null, null);
+            out.say("bench: %d params, L%d H%d C%d T%d B%d V%d, %d threads%s", model.parameterCount(), layers, heads,
+                    dim, seq, batch, vocab, nThreads,
+                    noPeak ? "" : String.format(Locale.ROOT, ", FMA peak %.0f GFLOP/s", peak));
+            for (int i = 0; i < warmup; i++) trainer.step();
+            model.profile.reset();
+            var times = new ArrayList<Double>();
+            for (int i = 0; i < steps; i++) times.add(trainer.step().stepSeconds());
+            var sorted = new ArrayList<>(times);
+            Collections.sort(sorted);
+            double median = sorted.get(sorted.size() / 2);
+            double tokS = batch * seq / median;
+            double flopsPerStep = trainer.flopsPerToken() * batch * seq;
+            double mfu = flopsPerStep / median / 1e9 / peak;
+            var phases = new LinkedHashMap<String, Object>();
+            double total = 0;
+            for (var e : model.profile.millis().entrySet()) {
+                double ms = e.getValue() / steps;
+                total += ms;
+                phases.put(e.getKey().name().toLowerCase(Locale.ROOT) + "_ms", Output.round(ms, 3));
+            }
+            double mean = times.stream().mapToDouble(d -> d).average().orElse(median) * 1e3;
+            phases.put("other_ms", Output.round(Math.max(0, mean - total), 3));
+            out.say("  %.2f ms/step (median of %d), %.0f tokens/s, %.1f GFLOP/s%s", median * 1e3, steps, tokS,
+                    flopsPerStep / median / 1e9, noPeak ? "" : String.format(Locale.ROOT, ", MFU %.1f%%", 100 * mfu));
+            var sb = new StringBuilder("  per step:");
+            phases.forEach((k, v) -> sb.append(' ').append(k.replace("_ms", "")).append(' ').append(v).append(" ms"));
+            out.say("%s", sb);
+            var result = new LinkedHashMap<String, Object>();
+            result.put("engine", "flywheel");
+            result.put("threads", nThreads);
+            result.put("params", model.parameterCount());
+            result.put("layers", layers);
+            result.put("heads", heads);
+            result.put("dim", dim);
+            result.put("seq", seq);
+            result.put("batch", batch);
+            result.put("vocab", vocab);
+            result.put("ms_per_step", Output.round(median * 1e3, 3));
+            result.put("tokens_per_s", Output.round(tokS, 1));
+            result.put("gflops", Output.round(flopsPerStep / median / 1e9, 2));
+            if (!noPeak) {
+                result.put("peak_gflops", Output.round(peak, 1));
+                result.put("mfu", Output.round(mfu, 4));
+            }
+            result.put("phases", phases);
+            out.result(result);
+        }
+        return 0;
+    }
+}
