@@ -1,0 +1,273 @@
+package dev.flywheel.app;
+
+import dev.flywheel.data.DataException;
+import dev.flywheel.data.Progress;
+import dev.flywheel.data.Split;
+import dev.flywheel.data.prep.DataCache;
+import dev.flywheel.data.prep.DataPrep;
+import dev.flywheel.data.prep.PrepSettings;
+import dev.flywheel.data.prep.PrepSummary;
+import dev.flywheel.data.prep.PreparedData;
+import dev.flywheel.data.tokenizer.PreSplit;
+import dev.flywheel.data.tokenizer.Tokenizer;
+import dev.flywheel.data.util.Sizes;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code flywheel data ...}: prepare a corpus into shards, and look at prepared data. Library errors the user can
+ * cause ({@link DataException}) become one sentence on stderr and exit status 2.
+ */
+@Command(name = "data", description = "Prepare and inspect training data.",
+        subcommands = {DataCommand.Prepare.class, DataCommand.Show.class})
+public final class DataCommand implements Runnable {
+
+    /** Exit status for errors in the user's data or settings. */
+    public static final int DATA_ERROR = 2;
+
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+    boolean help;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "prepare", sortOptions = false,
+            description = {"Turn a corpus into token shards, a tokenizer and meta.json.",
+                    "Without --out the result goes to the cache and is reused while the source and settings stay the same.",
+                    "With --json the summary goes to stderr and stdout carries one line of JSON."})
+    static final class Prepare implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+        boolean help;
+
+        @Option(names = "--data", paramLabel = "SOURCE", description = "FILE, DIR, URL, a zip or JSONL file, tinyshakespeare, tinystories, "
+                + "or jdk-src (the default: a sample of this JDK's own source code).")
+        String data;
+
+        @Option(names = "--tokenizer", defaultValue = "bpe", paramLabel = "byte|char|bpe", description = "Tokenizer kind (default: ${DEFAULT-VALUE}).")
+        String tokenizer;
+
+        @Option(names = "--vocab", defaultValue = "4096", paramLabel = "N", description = "BPE vocabulary size, <|endoftext|> included (default: ${DEFAULT-VALUE}).")
+        int vocab;
+
+        @Option(names = "--out", paramLabel = "DIR", description = "Write the prepared data here instead of the cache.")
+        Path out;
+
+        @Option(names = "--cache", paramLabel = "DIR", description = "Cache for prepared data and downloads (default: $FLYWHEEL_HOME/cache or ~/.flywheel/cache).")
+        Path cache;
+
+        @Option(names = "--exclude", paramLabel = "FILE", description = "Quarantine file: document ids to leave out, one per line ('prefix*' allowed).")
+        Path exclude;
+
+        @Option(names = "--split", defaultValue = "hash", paramLabel = "hash|contiguous",
+                description = "hash: each document to one split by its id; contiguous: nanoGPT's first-90%%/last-10%% cut (default: ${DEFAULT-VALUE}).")
+        String split;
+
+        @Option(names = "--val", defaultValue = "0.05", paramLabel = "F", description = "Validation share (default: ${DEFAULT-VALUE}).")
+        double val;
+
+        @Option(names = "--test", defaultValue = "0.05", paramLabel = "F", description = "Held-out test share (default: ${DEFAULT-VALUE}).")
+        double test;
+
+        @Option(names = "--max-bytes", paramLabel = "SIZE", description = "Read at most this much text, e.g. 50MB or 2GB.")
+        String maxBytes;
+
+        @Option(names = "--include", split = ",", paramLabel = "GLOB", description = "Only files matching these globs (folders and archives), e.g. '*.java'.")
+        List<String> include = List.of();
+
+        @Option(names = "--exclude-glob", split = ",", paramLabel = "GLOB", description = "Leave out files matching these globs, e.g. 'test/**'.")
+        List<String> excludeGlobs = List.of();
+
+        @Option(names = "--text-field", defaultValue = "text", paramLabel = "NAME", description = "JSONL field holding the text (default: ${DEFAULT-VALUE}).")
+        String textField;
+
+        @Option(names = "--block-bytes", paramLabel = "N", description = "Cut a big text file into documents of at least N bytes at blank lines (default: 4096).")
+        Integer blockBytes;
+
+        @Option(names = "--jdk-sample", paramLabel = "SIZE", description = "How much of the JDK source archive jdk-src samples (default: 16MB).")
+        String jdkSample;
+
+        @Option(names = "--pre-split", defaultValue = "gpt4", paramLabel = "gpt4|gpt2", description = "BPE pre-split pattern (default: ${DEFAULT-VALUE}).")
+        String preSplit;
+
+        @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
+        Integer threads;
+
+        @Option(names = "--force", description = "Prepare again even if the same preparation exists.")
+        boolean force;
+
+        @Option(names = "--no-progress", description = "No progress bar.")
+        boolean noProgress;
+
+        @Option(names = "--json", description = "End with one line of JSON describing the result.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            PrintWriter stdout = spec.commandLine().getOut();
+            try {
+                PrepSettings settings = settings();
+                PrepSummary summary;
+                try (var progress = new BarProgress(!noProgress && showProgress())) {
+                    summary = prepare(settings, progress);
+                }
+                // as elsewhere in the CLI: with --json, people read stderr and stdout carries only the JSON line
+                PrintWriter human = json ? err : stdout;
+                human.print(summary.toText());
+                human.flush();
+                if (json) stdout.println(summary.toJson());
+                stdout.flush();
+                return 0;
+            } catch (DataException e) {
+                err.println("flywheel: " + e.getMessage());
+                err.flush();
+                return DATA_ERROR;
+            }
+        }
+
+        private PrepSummary prepare(PrepSettings settings, Progress progress) {
+            var cacheDir = new DataCache(cache != null ? cache : DataCache.defaultRoot());
+            if (out == null) {
+                if (!force) return cacheDir.prepare(data, settings, progress).summary();
+                return DataPrep.prepare(data, cacheDir.localise(settings), cacheDir.directoryFor(data, settings), progress);
+            }
+            Path target = out.toAbsolutePath().normalize();
+            PrepSettings s = cacheDir.localise(settings);
+            if (!force && PreparedData.isPrepared(target) && sameKey(target, DataPrep.cacheKey(data, s))) {
+                return PreparedData.open(target).summary().asReused(0);
+            }
+            return DataPrep.prepare(data, s, target, progress);
+        }
+
+        private static boolean sameKey(Path dir, String key) {
+            try {
+                return PreparedData.open(dir).cacheKey().equals(key);
+            } catch (DataException e) {
+                return false;
+            }
+        }
+
+        PrepSettings settings() {
+            var kind = Tokenizer.Kind.parse(tokenizer);
+            var mode = switch (split.trim().toLowerCase(Locale.ROOT)) {
+                case "hash" -> PrepSettings.SplitMode.HASH;
+                case "contiguous" -> PrepSettings.SplitMode.CONTIGUOUS;
+                default -> throw new DataException("--split " + split + " is not a split mode; choose hash or contiguous");
+            };
+            var pre = switch (preSplit.trim().toLowerCase(Locale.ROOT)) {
+                case "gpt4" -> PreSplit.GPT4;
+                case "gpt2" -> PreSplit.GPT2;
+                default -> throw new DataException("--pre-split " + preSplit + " is not known; choose gpt4 or gpt2");
+            };
+            var s = PrepSettings.defaults().withTokenizer(kind).withVocabSize(vocab).withPreSplit(pre).withSplit(mode, val, test)
+                    .withExcludeIds(exclude).withGlobs(include, excludeGlobs).withTextField(textField);
+            if (maxBytes != null) s = s.withMaxBytes(Sizes.parse("--max-bytes", maxBytes));
+            if (jdkSample != null) s = s.withJdkSourceBytes(Sizes.parse("--jdk-sample", jdkSample));
+            if (blockBytes != null) {
+                if (blockBytes < 1) throw new DataException("--block-bytes must be at least 1");
+                s = s.withCorpus(s.corpus().withBlockBytes(blockBytes));
+            }
+            if (threads != null) s = s.withThreads(threads);
+            return s;
+        }
+    }
+
+    @Command(name = "show", description = "Check a prepared data directory (every shard's checksum) and print its summary.")
+    static final class Show implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+        boolean help;
+
+        @Parameters(paramLabel = "DIR", description = "A prepared data directory.")
+        Path dir;
+
+        @Option(names = "--json", description = "End with one line of JSON describing the data.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            try {
+                var data = PreparedData.open(dir);
+                var stdout = spec.commandLine().getOut();
+                var human = json ? spec.commandLine().getErr() : stdout;
+                human.print(data.summary().toText().replaceFirst("^(Prepared|Reused prepared) data in \\S+", "Prepared data in " + dir.toAbsolutePath()));
+                for (Split s : Split.values()) human.printf("  %-5s       %d shard(s), %,d tokens, checksums verified%n", s.label(), data.shards(s).size(), data.tokens(s));
+                human.println("  tokenizer   " + data.tokenizer().describe());
+                human.flush();
+                if (json) stdout.println(data.summary().toJson());
+                stdout.flush();
+                return 0;
+            } catch (DataException e) {
+                spec.commandLine().getErr().println("flywheel: " + e.getMessage());
+                spec.commandLine().getErr().flush();
+                return DATA_ERROR;
+            }
+        }
+    }
+
+    static boolean showProgress() {
+        var console = System.console();
+        return console != null && console.isTerminal();
+    }
+
+    /** Draws each task of a preparation as a progress bar on stderr. */
+    static final class BarProgress implements Progress, AutoCloseable {
+        private final boolean enabled;
+        private ProgressBar bar;
+
+        BarProgress(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        @Override
+        public void begin(String task, long total, String unit) {
+            if (!enabled) return;
+            end();
+            var builder = new ProgressBarBuilder().setTaskName(task).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+                    .setConsumer(new ConsoleProgressBarConsumer(System.err)).setUpdateIntervalMillis(250).continuousUpdate();
+            if (unit.equals("bytes")) builder.setUnit(" MB", 1_000_000).showSpeed();
+            else builder.setUnit(" " + unit, 1);
+            bar = builder.build();
+        }
+
+        @Override
+        public void update(long done) {
+            if (bar != null) bar.stepTo(done);
+        }
+
+        @Override
+        public void end() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+        }
+
+        @Override
+        public void close() {
+            end();
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package dev.flywheel.data;
+
+import java.nio.file.Path;
+import java.util.Random;
+
+/** Random text that exercises every character class the tokenizers care about, and paths to the shared corpora. */
+public final class TestText {
+    private TestText() {}
+
+    /** The shared folder: $FLYWHEEL_SHARED, else the folder "shared" beside the repository (as in CI and bench/compare.sh). */
+    public static final Path SHARED = shared();
+    public static final Path SHAKESPEARE = SHARED.resolve("data/tinyshakespeare/input.txt");
+    public static final Path TINYSTORIES = SHARED.resolve("data/tinystories/TinyStories-train-head-2MiB.txt");
+    public static final Path TINYSTORIES_VALID = SHARED.resolve("data/tinystories/TinyStories-valid-head-hfexport.txt");
+
+    private static Path shared() {
+        String env = System.getenv("FLYWHEEL_SHARED");
+        if (env != null && !env.isBlank()) return Path.of(env);
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (java.nio.file.Files.isRegularFile(p.resolve("mvnw")) && p.getParent() != null) {
+                Path beside = p.getParent().resolve("shared");
+                if (java.nio.file.Files.isDirectory(beside.resolve("data"))) return beside;
+            }
+        }
+        throw new IllegalStateException("the shared test corpora are missing: set FLYWHEEL_SHARED to the folder holding"
+                + " data/tinyshakespeare and data/tinystories (normally the folder 'shared' beside the repository)");
+    }
+
+    private static final String[] PIECES = {
+            "a", "b", "Z", "hello", " world", "  ", "   ", "\t", "\n", "\r\n", "\n\n", " \n ", "'s", "'S", "'ll", "'LL",
+            "'ve", "'re", "'t", "'d", "'m", "'x", "'", "\"", "0", "12", "12345", "3.14", ",", ".", "!?", "...", "(", ")",
+            "é", "ß", "ſ", "Ж", "жизнь", "中文", "日本語", "٣", "½", "Ⅻ", "²", "\u00A0", "\u2003", "\u3000", "\u0085",
+            "\u2028", "\u000B", "\u000C", "\u001C", "😀", "👍🏽", "\u0301", "e\u0301", "ǅ", "ʰ", "-", "_", "/", "\\",
+            "<|endoftext|>", "$", "€", "\uFEFF", "x\u200Dy", "𝔘", "\u0000", "\u007F",
+    };
+
+    /** A random string of up to {@code maxPieces} pieces drawn from letters, digits, spaces, marks, emoji ... */
+    public static String randomUnicode(Random random, int maxPieces) {
+        var sb = new StringBuilder();
+        int n = random.nextInt(maxPieces + 1);
+        for (int i = 0; i < n; i++) {
+            if (random.nextInt(8) == 0) {
+                // any valid code point, including unassigned ones and astral planes
+                int cp;
+                do {
+                    cp = random.nextInt(0x110000);
+                } while (cp >= 0xD800 && cp <= 0xDFFF);
+                sb.appendCodePoint(cp);
+            } else {
+                sb.append(PIECES[random.nextInt(PIECES.length)]);
+            }
+        }
+        return sb.toString();
+    }
+
+    /** Random bytes biased toward UTF-8 fragments: lone continuation bytes, truncated sequences, overlongs. */
+    public static byte[] randomBytes(Random random, int maxLength) {
+        int n = random.nextInt(maxLength + 1);
+        byte[] b = new byte[n];
+        for (int i = 0; i < n; i++) {
+            b[i] = switch (random.nextInt(6)) {
+                case 0 -> (byte) (0x80 + random.nextInt(64));
+                case 1 -> (byte) (0xC0 + random.nextInt(64));
+                case 2 -> (byte) ' ';
+                case 3 -> (byte) ('a' + random.nextInt(26));
+                default -> (byte) random.nextInt(256);
+            };
+        }
+        return b;
+    }
+}
