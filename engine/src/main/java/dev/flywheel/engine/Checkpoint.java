@@ -173,6 +173,11 @@ public final class Checkpoint {
      * {@code extra} entries are added to trainer.json (data source, tokenizer, recipe, ...).
      */
     public static void save(Path dir, Gpt model, Trainer trainer, Map<String, Object> extra) {
+        save(dir, model, trainer, extra, Map.of());
+    }
+
+    /** As {@link #save(Path, Gpt, Trainer, Map)}, also copying {@code files} (name in the checkpoint → source) in. */
+    public static void save(Path dir, Gpt model, Trainer trainer, Map<String, Object> extra, Map<String, Path> files) {
         Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
         Path old = dir.resolveSibling(dir.getFileName() + ".old");
         try {
@@ -201,6 +206,7 @@ public final class Checkpoint {
             }
             state.putAll(extra);
             writeString(tmp.resolve(TRAINER), Json.pretty(state));
+            for (var f : files.entrySet()) Files.copy(f.getValue(), tmp.resolve(f.getKey()), StandardCopyOption.REPLACE_EXISTING);
             deleteTree(old);
             if (Files.exists(dir)) Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);

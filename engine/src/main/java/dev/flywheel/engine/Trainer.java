@@ -55,6 +55,7 @@ public final class Trainer {
     private final int[] inputs, targets;
     private final double flopsPerToken;
     private Hooks hooks = new Hooks() {};
+    private Evaluator evaluator;
 
     private long step, dataStep, tokens;
     private double trainSeconds;
@@ -239,28 +240,17 @@ public final class Trainer {
         return evaluate(val, cfg.evalBatches());
     }
 
-    /** Evaluates on any batch source: batches 0..batches-1 of it, micro 0. */
+    /** Evaluates on any batch source: batches 0..batches-1 of it, micro 0, at the training batch shape. */
     public EvalResult evaluate(BatchSource source, int batches) {
-        double nats = 0;
-        long count = 0, bytes = 0;
-        int n = cfg.batch() * cfg.seq();
-        int[] x = new int[n], y = new int[n];
-        for (int i = 0; i < batches; i++) {
-            source.fill(i, 0, cfg.batch(), cfg.seq(), x, y);
-            model.forward(x, y, cfg.batch(), cfg.seq());
-            float[] losses = model.losses();
-            for (int j = 0; j < n; j++) {
-                if (y[j] < 0) continue;
-                nats += losses[j];
-                count++;
-                if (tokenBytes != null) bytes += tokenBytes[y[j]];
-            }
-        }
-        double loss = nats / Math.max(1, count);
-        double bpb = tokenBytes != null && bytes > 0 ? nats / (Math.log(2) * bytes) : Double.NaN;
-        var result = new EvalResult(step, loss, bpb, count, bytes);
+        if (evaluator == null) evaluator = new Evaluator(model, cfg.batch(), cfg.seq(), tokenBytes);
+        var result = evaluator.evaluate(step, source, batches);
         hooks.afterEval(this, result);
         return result;
+    }
+
+    /** Reports an evaluation made elsewhere (e.g. at another batch shape) to the hooks. */
+    public void reportEval(EvalResult result) {
+        hooks.afterEval(this, result);
     }
 
     /** Copies the state an update changes. */

@@ -1,0 +1,226 @@
+package dev.flywheel.lab.run;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.flywheel.data.Progress;
+import dev.flywheel.data.Split;
+import dev.flywheel.data.loader.TokenLoader;
+import dev.flywheel.data.prep.PrepSettings;
+import dev.flywheel.data.prep.PreparedData;
+import dev.flywheel.data.tokenizer.Tokenizer;
+import dev.flywheel.engine.BatchSource;
+import dev.flywheel.engine.Checkpoint;
+import dev.flywheel.engine.Evaluator;
+import dev.flywheel.engine.Gpt;
+import dev.flywheel.engine.LrSchedule;
+import dev.flywheel.engine.ModelConfig;
+import dev.flywheel.engine.OptimizerConfig;
+import dev.flywheel.engine.Parallel;
+import dev.flywheel.engine.TrainBudget;
+import dev.flywheel.engine.TrainConfig;
+import dev.flywheel.engine.Trainer;
+import dev.flywheel.lab.Json;
+import dev.flywheel.lab.budget.RunBudget;
+import dev.flywheel.lab.recipe.Recipe;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one recipe end to end, in this process: prepares (or reuses) its data, builds the model, trains it under
+ * its budget, evaluates it and writes its checkpoint. Both {@code flywheel train} and the lab's executors run
+ * recipes through here, so a recipe means the same thing everywhere.
+ *
+ * <p>Evaluation is over a fixed set of validation windows — the first {@code eval.batches × 8} consecutive
+ * windows of the validation split — so every run of a study is measured on the same tokens, whatever its
+ * batch size or seed.
+ */
+public final class RecipeRunner {
+
+    /** Sequences per evaluation batch; with eval.batches it fixes the evaluation set. */
+    public static final int EVAL_BATCH = 8;
+    /** Curve points kept per run (older points are thinned out as the run goes). */
+    static final int CURVE_POINTS = 256;
+
+    private RecipeRunner() {}
+
+    /** How the data section of a recipe maps to the data pipeline's settings. */
+    public static PrepSettings prepSettings(Recipe.Data data) {
+        var kind = Tokenizer.Kind.parse(data.tokenizer().id());
+        var s = data.split() == Recipe.Data.Split.CONTIGUOUS ? PrepSettings.nanoGptChar().withTokenizer(kind)
+                : PrepSettings.defaults().withTokenizer(kind);
+        return kind == Tokenizer.Kind.BPE ? s.withVocabSize(data.vocab()) : s;
+    }
+
+    /** The engine's budget for a recipe's run budget. */
+    public static TrainBudget trainBudget(RunBudget b) {
+        return switch (b) {
+            case RunBudget.Seconds s -> new TrainBudget.Seconds(s.seconds());
+            case RunBudget.Steps s -> new TrainBudget.Steps(s.steps());
+            case RunBudget.Tokens t -> new TrainBudget.Tokens(t.tokens());
+            case RunBudget.Flops f -> new TrainBudget.Flops(f.flops());
+        };
+    }
+
+    public static TrainConfig trainConfig(Recipe r) {
+        var o = r.optimizer();
+        var opt = new OptimizerConfig(o.name() == Recipe.Optimizer.Algorithm.MUON ? OptimizerConfig.Kind.MUON
+                : OptimizerConfig.Kind.ADAMW, (float) o.lr(), (float) (o.minLr() / o.lr()), (float) o.beta1(),
+                (float) o.beta2(), (float) o.eps(), (float) o.weightDecay(), (float) o.gradClip(), (float) o.muonLr(),
+                (float) o.muonMomentum());
+        var s = r.schedule();
+        var schedule = LrSchedule.parse(s.kind().id(), s.warmup(), s.decayFraction(), o.minLr() / o.lr());
+        return new TrainConfig(r.batch().size(), r.model().seq(), r.batch().accum(), opt, schedule,
+                trainBudget(r.runBudget()), r.eval().every(), r.eval().batches(), r.seed());
+    }
+
+    /** Prepares (or reuses) a recipe's data. */
+    public static PreparedData prepare(RunSpec spec, Progress progress) {
+        var data = spec.recipe().data();
+        return spec.cache().prepare(data.source(), prepSettings(data), progress).data();
+    }
+
+    /** Evaluation windows: batch i holds consecutive windows i·B .. i·B+B−1 of a split. */
+    public static BatchSource evalWindows(TokenLoader split) {
+        return (step, micro, batch, seq, inputs, targets) -> split.fillSequential(step * batch, batch, seq, inputs, targets);
+    }
+
+    /** Runs the spec and returns its result; errors the user must fix (bad data, bad recipe) are thrown. */
+    public static RunResult run(RunSpec spec, RunListener listener) {
+        return run(spec, listener, Progress.none());
+    }
+
+    public static RunResult run(RunSpec spec, RunListener listener, Progress dataProgress) {
+        long wall0 = System.nanoTime();
+        var recipe = spec.recipe();
+        PreparedData data = prepare(spec, dataProgress);
+        var tokenizer = data.tokenizer();
+        ModelConfig cfg = recipe.modelConfig(tokenizer.vocabSize());
+        TrainConfig tc = trainConfig(recipe);
+        if (data.tokens(Split.TRAIN) <= tc.seq() + 1) {
+            throw new dev.flywheel.lab.LabException("the training split of " + recipe.data().source() + " has only "
+                    + data.tokens(Split.TRAIN) + " tokens, too few for sequences of " + tc.seq() + "; use more data or a shorter model.seq");
+        }
+        var events = new ArrayList<RunEvent>();
+        var curve = new ArrayList<RunResult.CurvePoint>();
+        try (var pool = new Parallel(spec.threads())) {
+            Gpt model;
+            Checkpoint.Loaded resumed = null;
+            Path ck = spec.checkpointDir();
+            if (spec.resume() && (Files.isDirectory(ck) || Files.isDirectory(ck.resolveSibling("checkpoint.old")))) {
+                resumed = Checkpoint.load(ck, pool);
+                model = resumed.model();
+                if (!model.config().equals(cfg)) {
+                    throw new IllegalStateException("the checkpoint in " + ck + " is of another model than the recipe");
+                }
+            } else {
+                model = new Gpt(cfg, pool);
+                model.initialize(recipe.seed());
+            }
+            var train = data.loader(Split.TRAIN, recipe.seed());
+            var val = data.loader(Split.VAL, 0);
+            int[] tokenBytes = tokenizer.tokenBytes();
+            var trainer = new Trainer(model, tc, train, null, tokenBytes);
+            if (resumed != null && resumed.adamM() != null) Checkpoint.restoreTrainer(resumed, trainer);
+            var evaluator = new Evaluator(model, EVAL_BATCH, tc.seq(), tokenBytes);
+            BatchSource valWindows = evalWindows(val);
+            listener.onStart(new RunListener.RunInfo(spec.runId(), model.parameterCount(), cfg.vocabSize(),
+                    tokenizer.describe(), data.tokens(Split.TRAIN), data.tokens(Split.VAL), tc.tokensPerStep(),
+                    tc.budget().toString(), data.directory().toString()));
+
+            RunStatus status = RunStatus.FINISHED;
+            String error = null;
+            double lastCheckpoint = System.nanoTime() / 1e9;
+            double recentLoss = Double.NaN;
+            try {
+                while (!trainer.budgetSpent()) {
+                    var stats = trainer.step();
+                    listener.onStep(stats);
+                    recentLoss = Double.isNaN(recentLoss) ? stats.loss() : 0.9 * recentLoss + 0.1 * stats.loss();
+                    addCurvePoint(curve, new RunResult.CurvePoint(stats.step(), stats.progress(), stats.loss(),
+                            stats.lr(), stats.gradNorm()));
+                    if (!Float.isFinite(stats.loss())) {
+                        status = RunStatus.DIVERGED;
+                        var e = new RunEvent(stats.step(), "divergence", "non-finite-loss",
+                                Map.of("loss", String.valueOf(stats.loss())), "abort", "the loss became " + stats.loss());
+                        events.add(e);
+                        listener.onEvent(e);
+                        break;
+                    }
+                    if (tc.evalEvery() > 0 && trainer.currentStep() % tc.evalEvery() == 0 && !trainer.budgetSpent()) {
+                        var ev = evaluator.evaluate(trainer.currentStep(), valWindows, tc.evalBatches());
+                        listener.onEval(ev);
+                    }
+                    double now = System.nanoTime() / 1e9;
+                    if (spec.checkpointEverySeconds() > 0 && now - lastCheckpoint >= spec.checkpointEverySeconds()) {
+                        save(spec, model, trainer, data);
+                        lastCheckpoint = now;
+                    }
+                    if (listener.stopEarly(stats)) {
+                        status = RunStatus.STOPPED;
+                        var e = new RunEvent(stats.step(), "early-stop", "successive-halving",
+                                Map.of("progress", stats.progress(), "train_loss", stats.loss()), "stop",
+                                "stopped early: the learning curve is clearly behind the best run's");
+                        events.add(e);
+                        listener.onEvent(e);
+                        break;
+                    }
+                }
+            } catch (OutOfMemoryError oom) {
+                status = RunStatus.CRASHED;
+                error = "out of memory at step " + trainer.currentStep() + ": the model or batch is too large for the heap";
+            }
+            double valLoss = Double.NaN, valBpb = Double.NaN, testBpb = Double.NaN;
+            if (status == RunStatus.FINISHED || status == RunStatus.STOPPED) {
+                var ev = evaluator.evaluate(trainer.currentStep(), valWindows, tc.evalBatches());
+                listener.onEval(ev);
+                valLoss = ev.loss();
+                valBpb = ev.bitsPerByte();
+                if (spec.evalTest() && data.tokens(Split.TEST) > tc.seq() + 1) {
+                    var test = evaluator.evaluate(trainer.currentStep(), evalWindows(data.loader(Split.TEST, 0)),
+                            tc.evalBatches());
+                    testBpb = test.bitsPerByte();
+                }
+                save(spec, model, trainer, data);
+            }
+            double wall = (System.nanoTime() - wall0) / 1e9;
+            double tokS = trainer.trainSeconds() > 0 ? trainer.tokens() / trainer.trainSeconds() : Double.NaN;
+            return new RunResult(spec.runId(), status, valLoss, valBpb, testBpb, recentLoss, trainer.currentStep(),
+                    trainer.tokens(), trainer.trainSeconds(), wall, model.parameterCount(), tokS,
+                    status == RunStatus.FINISHED || status == RunStatus.STOPPED ? spec.checkpointDir() : null, error,
+                    List.copyOf(curve), List.copyOf(events));
+        }
+    }
+
+    private static void save(RunSpec spec, Gpt model, Trainer trainer, PreparedData data) {
+        var extra = new LinkedHashMap<String, Object>();
+        extra.put("run_id", spec.runId());
+        extra.put("recipe_hash", spec.recipe().hash());
+        extra.put("recipe", Json.MAPPER.convertValue(spec.recipe(), new TypeReference<Map<String, Object>>() {}));
+        extra.put("data_dir", data.directory().toAbsolutePath().toString());
+        extra.put("tokenizer", dev.flywheel.data.prep.DataPrep.TOKENIZER);
+        // the tokenizer travels with the checkpoint, so sampling and evaluation need nothing else
+        var files = new LinkedHashMap<String, Path>();
+        for (String name : List.of(dev.flywheel.data.prep.DataPrep.TOKENIZER, dev.flywheel.data.prep.DataPrep.HF_TOKENIZER)) {
+            Path f = data.directory().resolve(name);
+            if (Files.isRegularFile(f)) files.put(name, f);
+        }
+        Checkpoint.save(spec.checkpointDir(), model, trainer, extra, files);
+    }
+
+    /** Keeps at most CURVE_POINTS points by dropping every other one when full: an even thinning over the run. */
+    static void addCurvePoint(List<RunResult.CurvePoint> curve, RunResult.CurvePoint p) {
+        if (curve.size() >= CURVE_POINTS) {
+            var kept = new ArrayList<RunResult.CurvePoint>(CURVE_POINTS);
+            for (int i = 0; i < curve.size(); i += 2) kept.add(curve.get(i));
+            curve.clear();
+            curve.addAll(kept);
+        }
+        // after thinning, keep the sampling interval even by taking only points on the current stride
+        int stride = curve.size() < 2 ? 1 : (int) Math.max(1, curve.get(1).step() - curve.get(0).step());
+        if (curve.isEmpty() || p.step() % stride == 0) curve.add(p);
+    }
+}
