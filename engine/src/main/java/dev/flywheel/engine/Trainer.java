@@ -35,10 +35,11 @@ public final class Trainer {
      * @param dataStep      the data position its batches came from
      * @param tensorGradNorms L2 norm of each parameter tensor's gradient, in layout order
      * @param maxAttnLogits largest attention logit per layer
+     * @param meanLogSumExp mean log-partition log Z of the output logits (last micro-batch): output-logit drift
      */
     public record StepStats(long step, long dataStep, float loss, double gradNorm, double lr, double updateRatio,
                             boolean updated, double[] tensorGradNorms, float[] maxAttnLogits, long tokens,
-                            double stepSeconds, double trainSeconds, double progress) {}
+                            double stepSeconds, double trainSeconds, double progress, double meanLogSumExp) {}
 
     /** Validation loss (mean nats per token) and bits per byte, over fixed validation batches. */
     public record EvalResult(long step, double loss, double bitsPerByte, long tokens, long bytes) {}
@@ -61,6 +62,8 @@ public final class Trainer {
     private double trainSeconds;
     private double lrScale = 1.0;
     private double lrOverride = Double.NaN;
+    private boolean poisonNext;
+    private double clipNext = Double.NaN;
     private double warmupEndProgress = Double.NaN;
 
     /**
@@ -158,6 +161,19 @@ public final class Trainer {
         this.lrOverride = lr;
     }
 
+    /**
+     * Makes the next step's loss and gradients NaN, as a numerical fault would (fault injection). Without a guard
+     * the update then poisons the weights, which is what an unguarded run suffers.
+     */
+    public void poisonNextStep() {
+        this.poisonNext = true;
+    }
+
+    /** Clips the next update's gradient norm to {@code maxNorm} (the guard's adaptive clipping). */
+    public void clipNextUpdate(double maxNorm) {
+        this.clipNext = maxNorm;
+    }
+
     /** Skips the data position ahead (or sets it), e.g. past the batches that led into a spike. */
     public void setDataStep(long dataStep) {
         this.dataStep = dataStep;
@@ -199,6 +215,11 @@ public final class Trainer {
             model.backward(normalizer);
         }
         float loss = (float) (lossSum / cfg.accum());
+        if (poisonNext) {
+            poisonNext = false;
+            loss = Float.NaN;
+            java.util.Arrays.fill(model.grads, Float.NaN);
+        }
         model.profile.start();
         double[] squares = optimizer.tensorSquaredNorms(model.grads);
         double gn = 0;
@@ -207,29 +228,44 @@ public final class Trainer {
         double[] norms = new double[squares.length];
         for (int i = 0; i < norms.length; i++) norms[i] = Math.sqrt(squares[i]);
         float[] maxLogits = model.maxAttentionLogits();
+        double lseSum = 0;
+        float[] lse = model.logSumExp();
+        for (int i = 0; i < cfg.batch() * cfg.seq(); i++) lseSum += lse[i];
+        double meanLse = lseSum / (cfg.batch() * cfg.seq());
         long stepTokens = (long) cfg.tokensPerStep();
         var pre = new StepStats(step, dataStep, loss, gn, lr, Double.NaN, false, norms, maxLogits, tokens + stepTokens,
-                0, trainSeconds, progress());
-        boolean finite = Float.isFinite(loss) && Double.isFinite(gn);
+                0, trainSeconds, progress(), meanLse);
+        // no check of finiteness here: keeping NaNs out of the weights is the guard's job, and an unguarded run
+        // must suffer them as it would in any framework
         Verdict verdict = hooks.afterBackward(this, pre);
-        boolean update = verdict == Verdict.UPDATE && finite;
-        // the hook may have rolled the trainer back; then this step's gradients belong to a discarded past
+        boolean update = verdict == Verdict.UPDATE;
+        // the hook may have rolled the trainer back (then this step's gradients belong to a discarded past) or
+        // moved the data position (skipping batches)
         boolean rolledBack = pre.step() != step;
+        boolean dataMoved = pre.dataStep() != dataStep;
         double ratio = Double.NaN;
-        if (update && !rolledBack) {
+        boolean applied = update && !rolledBack;
+        if (applied) {
+            if (!Double.isNaN(clipNext) && gn > clipNext) {
+                final float scale = (float) (clipNext / gn);
+                float[] g = model.grads;
+                model.pool().parallelFor(g.length, (a, b) -> {
+                    for (int i = a; i < b; i++) g[i] *= scale;
+                });
+                gn = clipNext;
+            }
             ratio = optimizer.update(lr / cfg.optimizer().lr(), gn);
+            step++; // the step count is the number of updates the weights have had
         }
+        clipNext = Double.NaN;
         model.profile.lap(Profile.Phase.OPTIMIZER);
         long thisStep = pre.step();
-        if (!rolledBack) {
-            step++;
-            dataStep++;
-        }
+        if (!dataMoved) dataStep++;
         tokens += stepTokens;
         double seconds = (System.nanoTime() - t0) / 1e9;
         trainSeconds += seconds;
-        var stats = new StepStats(thisStep, pre.dataStep(), loss, gn, lr, ratio, update && !rolledBack, norms,
-                maxLogits, tokens, seconds, trainSeconds, progress());
+        var stats = new StepStats(thisStep, pre.dataStep(), loss, pre.gradNorm(), lr, ratio, applied, norms,
+                maxLogits, tokens, seconds, trainSeconds, progress(), meanLse);
         hooks.afterStep(this, stats);
         return stats;
     }

@@ -16,10 +16,17 @@ public sealed interface Injection {
     /** The recipe spelling, which {@link #parse} reads back. */
     String spec();
 
-    /** The batch of this step is replaced by degenerate data drawn from marked documents. */
-    record CorruptBatch(long step) implements Injection {
+    /**
+     * The batch of this step — and of the next {@code batches − 1} steps, a burst like a bad shard — is replaced
+     * by degenerate data drawn from marked documents.
+     */
+    record CorruptBatch(long step, int batches) implements Injection {
+        public CorruptBatch(long step) {
+            this(step, 1);
+        }
+
         public String spec() {
-            return "corrupt-batch@" + step;
+            return "corrupt-batch@" + step + (batches == 1 ? "" : ":" + batches);
         }
     }
 
@@ -45,7 +52,7 @@ public sealed interface Injection {
      * @throws LabException saying which of the three forms was meant and how to write it
      */
     static Injection parse(String text) {
-        var forms = "write corrupt-batch@STEP, lr-spike@STEP:FACTOR or nan@STEP, such as lr-spike@200:10";
+        var forms = "write corrupt-batch@STEP[:BATCHES], lr-spike@STEP:FACTOR or nan@STEP, such as lr-spike@200:10";
         if (text == null) throw new LabException("an injection is empty; " + forms);
         var m = FORM.matcher(text);
         if (!m.matches()) throw new LabException("\"" + text + "\" is not an injection; " + forms);
@@ -53,8 +60,15 @@ public sealed interface Injection {
         var factor = m.group(3);
         return switch (m.group(1)) {
             case "corrupt-batch" -> {
-                if (factor != null) throw new LabException("\"" + text + "\": corrupt-batch takes no factor; write corrupt-batch@" + step);
-                yield new CorruptBatch(step);
+                if (factor == null) yield new CorruptBatch(step);
+                int n;
+                try {
+                    n = Integer.parseInt(factor);
+                } catch (NumberFormatException e) {
+                    n = 0;
+                }
+                if (n < 1) throw new LabException("\"" + text + "\": corrupt-batch takes a number of consecutive batches, such as corrupt-batch@" + step + ":20");
+                yield new CorruptBatch(step, n);
             }
             case "nan" -> {
                 if (factor != null) throw new LabException("\"" + text + "\": nan takes no factor; write nan@" + step);

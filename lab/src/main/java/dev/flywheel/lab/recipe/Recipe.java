@@ -439,7 +439,23 @@ public record Recipe(Data data, Model model, Optimizer optimizer, Schedule sched
 
     /** What the guard does about spikes and divergence: nothing, record them, or record and remediate. */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Guard(Policy policy) {
+    /**
+     * What the guard does about spikes and divergence — nothing, record them, or record and remediate — and the
+     * thresholds of its rules (docs/guard.md says where each default comes from).
+     *
+     * @param lossZ        a loss this many deviations above its moving mean is a spike
+     * @param lossRatio    a loss this many times the recent maximum is a spike
+     * @param gradZ        a gradient norm this many deviations above its moving mean is clipped to that level (ZClip)
+     * @param ema          smoothing of the moving mean and deviation (per step)
+     * @param warmup       steps before the statistics are trusted
+     * @param snapshotEvery steps between in-memory snapshots to roll back to
+     * @param lrCut        factor applied to the learning rate when spikes recur after a roll-back
+     * @param maxRollbacks roll-backs before the run is aborted as diverged
+     * @param attnLogitMax a largest attention logit above this is reported as attention-logit growth
+     * @param logitDriftMax a mean log-partition |log Z| above this is reported as output-logit drift
+     */
+    public record Guard(Policy policy, double lossZ, double lossRatio, double gradZ, double ema, int warmup,
+                        int snapshotEvery, double lrCut, int maxRollbacks, double attnLogitMax, double logitDriftMax) {
 
         public enum Policy implements Choice {
             OFF, DETECT, REMEDIATE;
@@ -450,10 +466,25 @@ public record Recipe(Data data, Model model, Optimizer optimizer, Schedule sched
             }
         }
 
-        static final Guard DEFAULT = new Guard(Policy.REMEDIATE);
+        static final Guard DEFAULT = new Guard(Policy.REMEDIATE, 6.0, 1.5, 2.5, 0.97, 50, 25, 0.5, 8, 50.0, 30.0);
 
         public Guard {
             Objects.requireNonNull(policy, "guard.policy");
+            Check.positive(lossZ, "guard.loss_z");
+            Check.that(lossRatio > 1, "guard.loss_ratio", "must be above 1 (got " + lossRatio + ")");
+            Check.positive(gradZ, "guard.grad_z");
+            Check.that(ema > 0 && ema < 1, "guard.ema", "must be between 0 and 1 (got " + ema + ")");
+            Check.range(warmup, 0, 1 << 30, "guard.warmup", null);
+            Check.range(snapshotEvery, 1, 1 << 30, "guard.snapshot_every", null);
+            Check.that(lrCut > 0 && lrCut <= 1, "guard.lr_cut", "must be in (0, 1] (got " + lrCut + ")");
+            Check.range(maxRollbacks, 0, 1 << 20, "guard.max_rollbacks", null);
+            Check.positive(attnLogitMax, "guard.attn_logit_max");
+            Check.positive(logitDriftMax, "guard.logit_drift_max");
+        }
+
+        public Guard withPolicy(Policy p) {
+            return new Guard(p, lossZ, lossRatio, gradZ, ema, warmup, snapshotEvery, lrCut, maxRollbacks, attnLogitMax,
+                    logitDriftMax);
         }
     }
 

@@ -28,6 +28,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
+import dev.flywheel.lab.guard.DocumentLocator;
+import dev.flywheel.lab.guard.Guard;
+import dev.flywheel.lab.guard.Injector;
 
 /**
  * Runs one recipe end to end, in this process: prepares (or reuses) its data, builds the model, trains it under
@@ -39,6 +43,9 @@ import java.util.Map;
  * batch size or seed.
  */
 public final class RecipeRunner {
+
+    /** The run's event log in its directory. */
+    public static final String EVENTS = "events.jsonl";
 
     /** Sequences per evaluation batch; with eval.batches it fixes the evaluation set. */
     public static final int EVAL_BATCH = 8;
@@ -125,6 +132,35 @@ public final class RecipeRunner {
             int[] tokenBytes = tokenizer.tokenBytes();
             var trainer = new Trainer(model, tc, train, null, tokenBytes);
             if (resumed != null && resumed.adamM() != null) Checkpoint.restoreTrainer(resumed, trainer);
+            DocumentLocator locator = (dataStep, micro, row, position, seq) -> {
+                var origin = train.origin(dataStep, micro, row, position, seq);
+                return new DocumentLocator.Origin(origin.documentId(), origin.snippet());
+            };
+            var eventLog = spec.runDir().resolve(EVENTS);
+            Consumer<RunEvent> sink = e -> {
+                events.add(e);
+                appendEvent(eventLog, e);
+                listener.onEvent(e);
+            };
+            var injector = recipe.inject().isEmpty() ? null
+                    : new Injector(recipe.injections(), trainer, locator, cfg.vocabSize(), sink);
+            var guard = new Guard(recipe.guard(), trainer, locator, sink);
+            trainer.setHooks(new Trainer.Hooks() {
+                @Override
+                public void beforeStep(Trainer t) {
+                    if (injector != null) injector.beforeStep(t);
+                }
+
+                @Override
+                public Trainer.Verdict afterBackward(Trainer t, Trainer.StepStats s) {
+                    return guard.afterBackward(t, s);
+                }
+
+                @Override
+                public void afterStep(Trainer t, Trainer.StepStats s) {
+                    guard.afterStep(t, s);
+                }
+            });
             var evaluator = new Evaluator(model, EVAL_BATCH, tc.seq(), tokenBytes);
             BatchSource valWindows = evalWindows(val);
             listener.onStart(new RunListener.RunInfo(spec.runId(), model.parameterCount(), cfg.vocabSize(),
@@ -142,12 +178,16 @@ public final class RecipeRunner {
                     recentLoss = Double.isNaN(recentLoss) ? stats.loss() : 0.9 * recentLoss + 0.1 * stats.loss();
                     addCurvePoint(curve, new RunResult.CurvePoint(stats.step(), stats.progress(), stats.loss(),
                             stats.lr(), stats.gradNorm()));
-                    if (!Float.isFinite(stats.loss())) {
+                    if (!Float.isFinite(stats.loss()) && stats.updated()) {
+                        // nothing kept the non-finite values out of the weights: the run cannot recover
                         status = RunStatus.DIVERGED;
-                        var e = new RunEvent(stats.step(), "divergence", "non-finite-loss",
-                                Map.of("loss", String.valueOf(stats.loss())), "abort", "the loss became " + stats.loss());
-                        events.add(e);
-                        listener.onEvent(e);
+                        sink.accept(new RunEvent(stats.step(), "divergence", "non-finite-loss",
+                                Map.of("loss", String.valueOf(stats.loss())), "abort",
+                                "the loss became " + stats.loss() + " and the update went into the weights"));
+                        break;
+                    }
+                    if (guard.aborted()) {
+                        status = RunStatus.DIVERGED;
                         break;
                     }
                     if (tc.evalEvery() > 0 && trainer.currentStep() % tc.evalEvery() == 0 && !trainer.budgetSpent()) {
@@ -161,11 +201,9 @@ public final class RecipeRunner {
                     }
                     if (listener.stopEarly(stats)) {
                         status = RunStatus.STOPPED;
-                        var e = new RunEvent(stats.step(), "early-stop", "successive-halving",
+                        sink.accept(new RunEvent(stats.step(), "early-stop", "successive-halving",
                                 Map.of("progress", stats.progress(), "train_loss", stats.loss()), "stop",
-                                "stopped early: the learning curve is clearly behind the best run's");
-                        events.add(e);
-                        listener.onEvent(e);
+                                "stopped early: the learning curve is clearly behind the best run's"));
                         break;
                     }
                 }
@@ -209,6 +247,38 @@ public final class RecipeRunner {
             if (Files.isRegularFile(f)) files.put(name, f);
         }
         Checkpoint.save(spec.checkpointDir(), model, trainer, extra, files);
+    }
+
+    /** Appends one event to the run's event log (JSON lines), flushed, so doctor can read it without the store. */
+    static void appendEvent(Path file, RunEvent e) {
+        try {
+            Files.createDirectories(file.getParent());
+            String line = Json.MAPPER.writeValueAsString(e) + "\n";
+            Files.writeString(file, line, java.nio.charset.StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
+                    java.nio.file.StandardOpenOption.APPEND, java.nio.file.StandardOpenOption.SYNC);
+        } catch (java.io.IOException ex) {
+            throw new java.io.UncheckedIOException("cannot write " + file, ex);
+        }
+    }
+
+    /** Reads a run's event log; a torn last line (a crash mid-write) is ignored. */
+    public static List<RunEvent> readEvents(Path file) {
+        if (!Files.isRegularFile(file)) return List.of();
+        var out = new ArrayList<RunEvent>();
+        try {
+            for (String line : Files.readAllLines(file)) {
+                if (line.isBlank()) continue;
+                try {
+                    out.add(Json.MAPPER.readValue(line, RunEvent.class));
+                } catch (java.io.IOException torn) {
+                    // only the last line can be torn; stop there
+                    break;
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot read " + file, e);
+        }
+        return out;
     }
 
     /** Keeps at most CURVE_POINTS points by dropping every other one when full: an even thinning over the run. */

@@ -268,7 +268,7 @@ class RecipeTest {
         assertThat(r.get("model.layers")).isEqualTo(4L);
         assertThat(r.get("model.tied_head")).isEqualTo(true);
         assertThat(r.get("model.norm")).isEqualTo("layernorm");
-        assertThat(r.flatten()).hasSize(40).containsEntry("seed", 1337L);
+        assertThat(r.flatten()).hasSize(50).containsEntry("seed", 1337L).containsEntry("guard.loss_z", 6.0);
         assertThatThrownBy(() -> r.get("model.layer")).hasMessageContaining("did you mean model.layers?");
         assertThat(r.runBudget()).isEqualTo(new RunBudget.Steps(500));
         assertThat(r.injections()).containsExactly(new Injection.CorruptBatch(300), new Injection.LrSpike(200, 10), new Injection.Nan(150));

@@ -1,0 +1,122 @@
+package dev.flywheel.lab.guard;
+
+import dev.flywheel.engine.BatchSource;
+import dev.flywheel.engine.Rng;
+import dev.flywheel.engine.Trainer;
+import dev.flywheel.lab.recipe.Injection;
+import dev.flywheel.lab.run.RunEvent;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * Injects the recipe's faults into a run, to test and demonstrate the guard. Each fires once, at its optimizer
+ * step:
+ * <ul>
+ * <li>{@code corrupt-batch@STEP}: the documents in every other row of that step's batch are "marked", and all
+ * their tokens in the batch are replaced by random tokens — degenerate data the forensics should trace back to
+ * exactly those documents;</li>
+ * <li>{@code lr-spike@STEP:FACTOR}: that step's learning rate is multiplied by FACTOR;</li>
+ * <li>{@code nan@STEP}: that step's loss and gradients become NaN.</li>
+ * </ul>
+ */
+public final class Injector implements Trainer.Hooks {
+
+    private final List<Injection> pending;
+    private final DocumentLocator locator;
+    private final int vocab;
+    private final Consumer<RunEvent> events;
+    private final Map<Long, Set<String>> corrupted = new HashMap<>();
+
+    public Injector(List<Injection> injections, Trainer trainer, DocumentLocator locator, int vocab,
+                    Consumer<RunEvent> events) {
+        this.pending = new ArrayList<>(injections);
+        this.locator = locator;
+        this.vocab = vocab;
+        this.events = events;
+        if (injections.stream().anyMatch(i -> i instanceof Injection.CorruptBatch)) {
+            trainer.setTrainSource(new Corrupting(trainer.trainSource()));
+        }
+    }
+
+    @Override
+    public void beforeStep(Trainer trainer) {
+        long step = trainer.currentStep();
+        var it = pending.iterator();
+        while (it.hasNext()) {
+            var inj = it.next();
+            if (inj.step() != step) continue;
+            it.remove();
+            switch (inj) {
+                case Injection.CorruptBatch c -> {
+                    var tc = trainer.config();
+                    var all = new LinkedHashSet<String>();
+                    for (int i = 0; i < c.batches(); i++) {
+                        long ds = trainer.dataStep() + i;
+                        var marked = new LinkedHashSet<String>();
+                        for (int micro = 0; micro < tc.accum(); micro++) {
+                            for (int row = 0; row < tc.batch(); row += 2) {
+                                for (int pos = 0; pos <= tc.seq(); pos++) {
+                                    marked.add(locator.locate(ds, micro, row, pos, tc.seq()).documentId());
+                                }
+                            }
+                        }
+                        corrupted.put(ds, marked);
+                        all.addAll(marked);
+                    }
+                    events.accept(new RunEvent(step, "inject", "corrupt-batch", Map.of("data_step", trainer.dataStep(),
+                            "batches", c.batches(), "documents", List.copyOf(all)), "injected",
+                            "the tokens of " + all.size() + " documents in " + c.batches()
+                                    + (c.batches() == 1 ? " batch" : " consecutive batches") + " were replaced by random tokens"));
+                }
+                case Injection.LrSpike l -> {
+                    double lr = trainer.currentLr() * l.factor();
+                    trainer.overrideNextLr(lr);
+                    events.accept(new RunEvent(step, "inject", "lr-spike", Map.of("factor", l.factor(), "lr", lr),
+                            "injected", "the learning rate of this step is multiplied by " + l.factor()));
+                }
+                case Injection.Nan n -> {
+                    trainer.poisonNextStep();
+                    events.accept(new RunEvent(step, "inject", "nan", Map.of(), "injected",
+                            "the loss and gradients of this step are NaN"));
+                }
+            }
+        }
+    }
+
+    /** The documents whose tokens were corrupted, by data step. */
+    public Map<Long, Set<String>> corrupted() {
+        return Map.copyOf(corrupted);
+    }
+
+    /** The real batches, except that marked documents' tokens are random in corrupted batches. */
+    private final class Corrupting implements BatchSource {
+        private final BatchSource inner;
+
+        Corrupting(BatchSource inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public void fill(long step, int micro, int batch, int seq, int[] inputs, int[] targets) {
+            inner.fill(step, micro, batch, seq, inputs, targets);
+            Set<String> marked = corrupted.get(step);
+            if (marked == null) return;
+            for (int row = 0; row < batch; row++) {
+                for (int pos = 0; pos <= seq; pos++) {
+                    if (!marked.contains(locator.locate(step, micro, row, pos, seq).documentId())) continue;
+                    long h = Rng.mix(Rng.mix(step * 1_000_003L + micro) * 31 + row * 65_537L + pos);
+                    int token = (int) Math.floorMod(h, (long) vocab);
+                    // the window token at pos is input pos and target pos-1
+                    if (pos < seq) inputs[row * seq + pos] = token;
+                    if (pos > 0) targets[row * seq + pos - 1] = token;
+                }
+            }
+        }
+    }
+}

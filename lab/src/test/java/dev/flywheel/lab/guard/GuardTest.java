@@ -1,0 +1,126 @@
+package dev.flywheel.lab.guard;
+
+import dev.flywheel.data.prep.DataCache;
+import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.run.RecipeRunner;
+import dev.flywheel.lab.run.RunEvent;
+import dev.flywheel.lab.run.RunListener;
+import dev.flywheel.lab.run.RunResult;
+import dev.flywheel.lab.run.RunSpec;
+import dev.flywheel.lab.run.RunStatus;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The guard on real (tiny) training runs of Tiny Shakespeare with injected faults: it detects each fault,
+ * remediates it, explains it, and the unguarded run pays for it.
+ */
+class GuardTest {
+
+    @TempDir
+    static Path dir;
+    static DataCache cache;
+
+    static Path shakespeare() {
+        for (Path p : new Path[] {Path.of("../../shared/data/tinyshakespeare/input.txt"), Path.of("../shared/data/tinyshakespeare/input.txt")}) {
+            if (Files.isRegularFile(p)) return p.toAbsolutePath();
+        }
+        throw new IllegalStateException("tests need ../shared/data/tinyshakespeare beside the repository");
+    }
+
+    @BeforeAll
+    static void data() {
+        cache = new DataCache(dir.resolve("cache"));
+    }
+
+    static Recipe recipe(String guard, String... inject) {
+        return Recipe.defaults().with(Map.ofEntries(
+                Map.entry("data.source", shakespeare().toString()), Map.entry("data.tokenizer", "char"),
+                Map.entry("data.split", "contiguous"), Map.entry("model.layers", 2), Map.entry("model.heads", 2),
+                Map.entry("model.dim", 32), Map.entry("model.seq", 32), Map.entry("batch.size", 8),
+                Map.entry("budget", Map.of("kind", "steps", "amount", 200)), Map.entry("schedule.warmup", 20),
+                Map.entry("optimizer.lr", 3e-3), Map.entry("optimizer.min_lr", 3e-4), Map.entry("eval.batches", 10),
+                Map.entry("guard.policy", guard), Map.entry("inject", List.of(inject))));
+    }
+
+    static RunResult run(String name, Recipe r) {
+        return RecipeRunner.run(new RunSpec(name, r, dir.resolve(name), cache, 2, false, false, 0), RunListener.NONE);
+    }
+
+    static List<RunEvent> events(RunResult r, String kind) {
+        return r.events().stream().filter(e -> e.kind().equals(kind)).toList();
+    }
+
+    @Test
+    void nanIsKeptOutOfTheWeightsAndKillsTheUnguardedRun() {
+        var guarded = run("nan-guarded", recipe("remediate", "nan@120"));
+        assertThat(guarded.status()).isEqualTo(RunStatus.FINISHED);
+        var nan = events(guarded, "nan");
+        assertThat(nan).hasSize(1);
+        assertThat(nan.getFirst().step()).isEqualTo(120);
+        assertThat(nan.getFirst().action()).isEqualTo("skip");
+        assertThat(nan.getFirst().measured().get("cause")).isEqualTo("not-reproduced");
+        assertThat(guarded.valLoss()).isFinite();
+
+        var unguarded = run("nan-off", recipe("off", "nan@120"));
+        assertThat(unguarded.status()).isEqualTo(RunStatus.DIVERGED);
+        assertThat(events(unguarded, "nan")).isEmpty();
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void corruptBatchesAreSkippedAndTracedToTheirDocuments() {
+        var clean = run("clean", recipe("remediate"));
+        var guarded = run("corrupt-guarded", recipe("remediate", "corrupt-batch@120:10"));
+        var unguarded = run("corrupt-off", recipe("off", "corrupt-batch@120:10"));
+        var injected = (List<String>) events(guarded, "inject").getFirst().measured().get("documents");
+        var spikes = events(guarded, "spike");
+        assertThat(spikes).as("every corrupt batch is caught").hasSize(10);
+        for (var s : spikes) {
+            assertThat(s.measured().get("cause")).isEqualTo("data");
+            assertThat(s.action()).isEqualTo("skip");
+            var top = ((List<Map<String, Object>>) s.measured().get("top_documents")).stream()
+                    .map(d -> (String) d.get("document")).limit(3).toList();
+            assertThat(injected).as("the top 3 suspects of the spike at data step %s", s.measured()).containsAll(top);
+        }
+        // skipping the bad batches keeps the run where the clean run is; training on them costs
+        assertThat(Math.abs(guarded.valLoss() - clean.valLoss()) / clean.valLoss()).isLessThan(0.02);
+        assertThat(unguarded.valLoss()).isGreaterThan(guarded.valLoss());
+        assertThat(events(unguarded, "spike")).isEmpty();
+    }
+
+    @Test
+    void anLearningRateSpikeIsRolledBackAndBlamedOnTheOptimizer() {
+        var clean = run("lr-clean", recipe("remediate"));
+        var guarded = run("lr-guarded", recipe("remediate", "lr-spike@120:100"));
+        var unguarded = run("lr-off", recipe("off", "lr-spike@120:100"));
+        var detected = run("lr-detect", recipe("detect", "lr-spike@120:100"));
+        var spike = events(guarded, "spike").getFirst();
+        assertThat(spike.step()).isBetween(121L, 125L);
+        assertThat(spike.measured().get("cause")).isEqualTo("optimizer");
+        assertThat(spike.action()).startsWith("rollback");
+        assertThat(Math.abs(guarded.valLoss() - clean.valLoss()) / clean.valLoss()).isLessThan(0.02);
+        assertThat(unguarded.valLoss()).isGreaterThan(clean.valLoss() * 1.02);
+        // detect records the same spike without acting, and pays like the unguarded run
+        var seen = events(detected, "spike");
+        assertThat(seen).isNotEmpty();
+        assertThat(seen.getFirst().action()).isEqualTo("none");
+        assertThat(detected.valLoss()).isGreaterThan(clean.valLoss() * 1.02);
+    }
+
+    @Test
+    void eventsAreWrittenToTheRunDirectory() {
+        var r = run("events-file", recipe("remediate", "nan@60"));
+        var read = RecipeRunner.readEvents(dir.resolve("events-file").resolve(RecipeRunner.EVENTS));
+        assertThat(read).hasSameSizeAs(r.events());
+        assertThat(read.stream().map(RunEvent::kind)).contains("inject", "nan");
+    }
+}
