@@ -167,6 +167,7 @@ public final class RecipeRunner {
                     tokenizer.describe(), data.tokens(Split.TRAIN), data.tokens(Split.VAL), tc.tokensPerStep(),
                     tc.budget().toString(), data.directory().toString()));
 
+            var telemetry = new Telemetry(spec.runDir(), model.layout().tensors(), cfg.layers(), resumed != null);
             RunStatus status = RunStatus.FINISHED;
             String error = null;
             double lastCheckpoint = System.nanoTime() / 1e9;
@@ -174,6 +175,7 @@ public final class RecipeRunner {
             try {
                 while (!trainer.budgetSpent()) {
                     var stats = trainer.step();
+                    telemetry.record(stats);
                     listener.onStep(stats);
                     recentLoss = Double.isNaN(recentLoss) ? stats.loss() : 0.9 * recentLoss + 0.1 * stats.loss();
                     addCurvePoint(curve, new RunResult.CurvePoint(stats.step(), stats.progress(), stats.loss(),
@@ -211,6 +213,10 @@ public final class RecipeRunner {
                 status = RunStatus.CRASHED;
                 error = "out of memory at step " + trainer.currentStep() + ": the model or batch is too large for the heap";
             }
+            telemetry.close();
+            if (Double.isFinite(telemetry.maxAttentionLogit())) {
+                writeSummary(spec.runDir(), Map.of("max_attention_logit", telemetry.maxAttentionLogit()));
+            }
             double valLoss = Double.NaN, valBpb = Double.NaN, testBpb = Double.NaN;
             if (status == RunStatus.FINISHED || status == RunStatus.STOPPED) {
                 var ev = evaluator.evaluate(trainer.currentStep(), valWindows, tc.evalBatches());
@@ -247,6 +253,17 @@ public final class RecipeRunner {
             if (Files.isRegularFile(f)) files.put(name, f);
         }
         Checkpoint.save(spec.checkpointDir(), model, trainer, extra, files);
+    }
+
+    /** Run-level facts beside the checkpoint (summary.json), for tools that read run directories. */
+    static void writeSummary(Path runDir, Map<String, Object> facts) {
+        try {
+            Path file = runDir.resolve("summary.json"), tmp = runDir.resolve("summary.json.tmp");
+            Files.writeString(tmp, Json.MAPPER.writeValueAsString(facts));
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("cannot write " + runDir.resolve("summary.json"), e);
+        }
     }
 
     /** Appends one event to the run's event log (JSON lines), flushed, so doctor can read it without the store. */
