@@ -305,7 +305,7 @@ public final class Checkpoint {
                 j.put("n_head", c.heads());
                 j.put("n_inner", c.mlpHidden());
                 j.put("activation_function", "gelu_new");
-                j.put("layer_norm_epsilon", (double) c.normEps());
+                j.put("layer_norm_epsilon", decimal(c.normEps()));
                 j.put("resid_pdrop", 0.0);
                 j.put("embd_pdrop", 0.0);
                 j.put("attn_pdrop", 0.0);
@@ -324,8 +324,8 @@ public final class Checkpoint {
                 j.put("num_key_value_heads", c.heads());
                 j.put("head_dim", c.headSize());
                 j.put("max_position_embeddings", c.seqLen());
-                j.put("rms_norm_eps", (double) c.normEps());
-                j.put("rope_theta", (double) c.ropeTheta());
+                j.put("rms_norm_eps", decimal(c.normEps()));
+                j.put("rope_theta", decimal(c.ropeTheta()));
                 j.put("hidden_act", "silu");
                 j.put("attention_bias", false);
                 j.put("mlp_bias", false);
@@ -353,11 +353,16 @@ public final class Checkpoint {
         f.put("tied_head", c.tiedHead());
         f.put("bias", c.bias());
         f.put("qk_norm", c.qkNorm());
-        f.put("z_loss", (double) c.zLoss());
-        f.put("attn_soft_cap", (double) c.attnSoftCap());
-        f.put("rope_theta", (double) c.ropeTheta());
-        f.put("norm_eps", (double) c.normEps());
+        f.put("z_loss", decimal(c.zLoss()));
+        f.put("attn_soft_cap", decimal(c.attnSoftCap()));
+        f.put("rope_theta", decimal(c.ropeTheta()));
+        f.put("norm_eps", decimal(c.normEps()));
         return f;
+    }
+
+    /** A float as the double with its shortest decimal form (1e-5, not 9.999999747378752e-06), for readers of JSON. */
+    static double decimal(float f) {
+        return Double.parseDouble(Float.toString(f));
     }
 
     public static ModelConfig configFromJson(Map<String, Object> f) {
@@ -385,10 +390,10 @@ public final class Checkpoint {
         j.put("seq", t.seq());
         j.put("accum", t.accum());
         var o = t.optimizer();
-        j.put("optimizer", Map.of("kind", o.kind().name().toLowerCase(Locale.ROOT), "lr", (double) o.lr(),
-                "min_lr_ratio", (double) o.minLrRatio(), "beta1", (double) o.beta1(), "beta2", (double) o.beta2(),
-                "eps", (double) o.eps(), "weight_decay", (double) o.weightDecay(), "grad_clip", (double) o.gradClip(),
-                "muon_lr", (double) o.muonLr(), "muon_momentum", (double) o.muonMomentum()));
+        j.put("optimizer", Map.of("kind", o.kind().name().toLowerCase(Locale.ROOT), "lr", decimal(o.lr()),
+                "min_lr_ratio", decimal(o.minLrRatio()), "beta1", decimal(o.beta1()), "beta2", decimal(o.beta2()),
+                "eps", decimal(o.eps()), "weight_decay", decimal(o.weightDecay()), "grad_clip", decimal(o.gradClip()),
+                "muon_lr", decimal(o.muonLr()), "muon_momentum", decimal(o.muonMomentum())));
         j.put("schedule", t.schedule().kind());
         j.put("warmup", t.schedule().warmup());
         j.put("budget", t.budget().toString());
