@@ -27,6 +27,31 @@ import java.util.concurrent.Callable;
         description = "Time training steps of a GPT-2-shaped model on random tokens (median after warm-up).")
 final class BenchCommand implements Callable<Integer> {
 
+    /** CPU time of the whole process (all threads), or −1. */
+    static long processCpuNanos() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() : -1;
+    }
+
+    /** Bytes allocated on the Java heap by all threads so far, or −1. */
+    static long allocatedBytes() {
+        var threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        return threads instanceof com.sun.management.ThreadMXBean sun && sun.isThreadAllocatedMemorySupported()
+                ? sun.getTotalThreadAllocatedBytes() : -1;
+    }
+
+    /** The process's peak resident set (VmHWM) in kB, or −1 where /proc is not available. */
+    static long peakRssKb() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        } catch (Exception e) {
+            // not Linux
+        }
+        return -1;
+    }
+
     @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (default: ${DEFAULT-VALUE}).")
     int layers;
     @Option(names = "--heads", defaultValue = "4", description = "Attention heads (default: ${DEFAULT-VALUE}).")
@@ -83,7 +108,9 @@ final class BenchCommand implements Callable<Integer> {
             for (int i = 0; i < warmup; i++) trainer.step();
             model.profile.reset();
             var times = new ArrayList<Double>();
+            long cpu0 = processCpuNanos(), alloc0 = allocatedBytes();
             for (int i = 0; i < steps; i++) times.add(trainer.step().stepSeconds());
+            long cpu1 = processCpuNanos(), alloc1 = allocatedBytes();
             var sorted = new ArrayList<>(times);
             Collections.sort(sorted);
             double median = sorted.get(sorted.size() / 2);
@@ -122,6 +149,14 @@ final class BenchCommand implements Callable<Integer> {
                 result.put("mfu", Output.round(mfu, 4));
             }
             result.put("phases", phases);
+            // diagnostics: CPU time per step counts spinning workers too, but not time lost to other processes
+            // (with --threads 1 it is the measure least disturbed by a busy machine); allocation should be ~0
+            if (cpu0 >= 0 && cpu1 >= 0) result.put("cpu_ms_per_step", Output.round((cpu1 - cpu0) / 1e6 / steps, 3));
+            if (alloc0 >= 0 && alloc1 >= 0) result.put("alloc_bytes_per_step", (alloc1 - alloc0) / steps);
+            long rss = peakRssKb();
+            if (rss > 0) result.put("peak_rss_mb", Output.round(rss / 1024.0, 1));
+            out.say("  cpu %.2f ms/step, allocated %d bytes/step, peak RSS %s", (cpu1 - cpu0) / 1e6 / steps,
+                    (alloc1 - alloc0) / steps, rss > 0 ? Math.round(rss / 1024.0) + " MB" : "?");
             out.result(result);
         }
         return 0;

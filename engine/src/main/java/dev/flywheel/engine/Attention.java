@@ -1,23 +1,73 @@
 package dev.flywheel.engine;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.util.Arrays;
+
 /**
  * Causal multi-head self-attention between the qkv projection and the output projection, with the optional
  * QK-norm, rotary embeddings and logit soft-cap.
  *
- * <p>Forward: qkv (B,T,3C) → head-major q, k, v (B,NH,T,hs), normalised and rotated → probabilities p (B,NH,T,T)
- * → y (B,T,C). The probabilities are kept for the backward pass. Work is split over the B·NH (batch, head) pairs;
- * each pair is computed by one thread in a fixed order.
+ * <p>Work is split over the B·NH (batch, head) pairs; each pair is computed by one thread in a fixed order. Within a
+ * head, queries are taken in blocks of {@link #QB} (two vectors). For a block, the scores against the keys it may
+ * see (0 .. last query of the block) are computed with the matmul micro-kernel <em>transposed</em> — one row per
+ * key, one lane per query — so that the softmax over keys runs down the rows: every lane keeps its own running
+ * max and sum, in key order, with no horizontal vector reduction, and the upper triangle is never computed beyond
+ * the block on the diagonal. The probabilities are not stored: the forward pass keeps each row's max and 1/sum
+ * (B,NH,T), and the backward pass recomputes the scores with the same kernel on the same packed operands, so it
+ * sees bit for bit the probabilities of the forward pass. This keeps activation memory at O(T) per head instead
+ * of O(T²).
  */
 public final class Attention {
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final int MR = Matmul.MR, NR = Matmul.NR;
+    /** Queries per block: the width of one micro-kernel tile. */
+    static final int QB = NR;
 
     private final int batch, seq, dim, heads, hs;
     private final boolean qkNorm, rope;
     private final float softCap, eps, scale;
     /** RoPE tables (T, hs/2): cos and sin of t·θ^(−2i/hs). */
     private final float[] cos, sin;
+    /**
+     * The block on the diagonal: keep[dj·QB + ii] = 1 if query ii may see key dj of the block, else 0; bias 0 or
+     * −∞. Row QB is for keys before the block: all 1 (keep), all 0 (bias).
+     */
+    private final float[] keep, bias;
+    private final int tp8, hsPad;
 
-    /** Per-thread T×T scratch for scores and their gradients. */
-    private final ThreadLocal<float[]> scratch;
+    /** Per-thread scratch for one head: packed operands and tiles. */
+    private final ThreadLocal<Scratch> scratch;
+
+    private final class Scratch {
+        final float[] qh = new float[seq * hs], kh = new float[seq * hs];
+        final float[] kpA = new float[tp8 * hs], vpN = new float[hsPad * seq], qpT = new float[QB * hs];
+        final float[] sT = new float[tp8 * QB], yTile = new float[QB * hsPad];
+        final float[] lanes = new float[4 * QB];
+        /** Where the head's q and k rows are: qh/kh (transformed), or qkv itself when there is nothing to apply. */
+        float[] q, k;
+        int qOff, kOff, ld;
+        // backward only
+        float[] vpA, kpN, dyT, dpT, fT, aT, dyN, qN, dqTile, dvBuf, dkBuf;
+
+        void backwardBuffers() {
+            if (vpA != null) return;
+            vpA = new float[tp8 * hs];
+            kpN = new float[hsPad * seq];
+            dyT = new float[QB * hs];
+            dpT = new float[tp8 * QB];
+            fT = new float[softCap > 0 ? tp8 * QB : 0];
+            aT = new float[tp8 * QB];
+            dyN = new float[hsPad * QB];
+            qN = new float[hsPad * QB];
+            dqTile = new float[QB * hsPad];
+            dvBuf = new float[tp8 * hsPad];
+            dkBuf = new float[tp8 * hsPad];
+        }
+    }
 
     public Attention(ModelConfig cfg, int batch, int seq) {
         this.batch = batch;
@@ -30,6 +80,8 @@ public final class Attention {
         this.softCap = cfg.attnSoftCap();
         this.eps = cfg.normEps();
         this.scale = (float) (1.0 / Math.sqrt(hs));
+        this.tp8 = (seq + MR - 1) / MR * MR;
+        this.hsPad = (hs + NR - 1) / NR * NR;
         int half = hs / 2;
         this.cos = new float[seq * half];
         this.sin = new float[seq * half];
@@ -43,119 +95,123 @@ public final class Attention {
                 }
             }
         }
-        this.scratch = ThreadLocal.withInitial(() -> new float[2 * seq * seq]);
+        this.keep = new float[(QB + 1) * QB];
+        this.bias = new float[(QB + 1) * QB];
+        for (int dj = 0; dj <= QB; dj++) {
+            for (int ii = 0; ii < QB; ii++) {
+                boolean visible = dj == QB || ii >= dj;
+                keep[dj * QB + ii] = visible ? 1f : 0f;
+                bias[dj * QB + ii] = visible ? 0f : Float.NEGATIVE_INFINITY;
+            }
+        }
+        this.scratch = ThreadLocal.withInitial(Scratch::new);
     }
 
     /**
      * Forward pass.
-     * qkv (B,T,3C) at qkvOff; q, k, v (B,NH,T,hs) at headOff; qRstd, kRstd (B,NH,T) at statOff (QK-norm only);
-     * gq, gk: the QK-norm gains (hs) in params at gqOff, gkOff; att (B,NH,T,T) at attOff; y (B,T,C) at yOff;
-     * maxLogit (B·NH) at maxOff receives the largest attention logit of each (batch, head), a stability signal.
+     * qkv (B,T,3C) at qkvOff; qRstd, kRstd (B,NH,T) at statOff receive the QK-norm statistics (QK-norm only);
+     * gq, gk: the QK-norm gains (hs) in params at gqOff, gkOff; rowMax, rowInv (B,NH,T) at softOff receive each
+     * query's largest logit and 1/Σexp, for the backward pass; y (B,T,C) at yOff; maxLogit (B·NH) at maxOff
+     * receives the largest attention logit of each (batch, head), a stability signal.
      */
-    public void forward(Parallel pool, float[] qkv, int qkvOff, float[] q, float[] k, float[] v, int headOff,
-                        float[] qRstd, float[] kRstd, int statOff, float[] params, int gqOff, int gkOff,
-                        float[] att, int attOff, float[] y, int yOff, float[] maxLogit, int maxOff) {
+    public void forward(Parallel pool, float[] qkv, int qkvOff, float[] qRstd, float[] kRstd, int statOff,
+                        float[] params, int gqOff, int gkOff, float[] rowMax, float[] rowInv, int softOff, float[] y,
+                        int yOff, float[] maxLogit, int maxOff) {
         final int T = seq, C = dim, NH = heads;
         pool.parallelFor(batch * NH, (start, end) -> {
-            float[] s = scratch.get();
+            Scratch w = scratch.get();
             for (int bh = start; bh < end; bh++) {
                 int b = bh / NH, h = bh % NH;
-                int head = headOff + bh * T * hs;
-                // split qkv into head-major q, k, v; QK-norm; RoPE
-                for (int t = 0; t < T; t++) {
-                    int src = qkvOff + (b * T + t) * 3 * C + h * hs, dst = head + t * hs;
-                    System.arraycopy(qkv, src + 2 * C, v, dst, hs);
-                    if (qkNorm) {
-                        int stat = statOff + bh * T + t;
-                        qRstd[stat] = rmsRow(q, dst, qkv, src, params, gqOff);
-                        kRstd[stat] = rmsRow(k, dst, qkv, src + C, params, gkOff);
-                    } else {
-                        System.arraycopy(qkv, src, q, dst, hs);
-                        System.arraycopy(qkv, src + C, k, dst, hs);
-                    }
-                    if (rope) {
-                        rotate(q, dst, t, 1f);
-                        rotate(k, dst, t, 1f);
-                    }
-                }
-                // scores s = q k^T · scale, soft-capped, causal softmax → att
-                int p = attOff + bh * T * T;
-                Matmul.gemmSerial(s, 0, T, q, head, hs, 1, k, head, true, hs, T, T, hs, false);
+                int base = qkvOff + b * T * 3 * C + h * hs;
+                loadHead(w, qkv, base, qRstd, kRstd, statOff + bh * T, params, gqOff, gkOff, true);
+                Matmul.packA(w.kpA, w.k, w.kOff, w.ld, 1, 0, T, 0, hs);
+                packRows(w.vpN, qkv, base + 2 * C, 3 * C, 0, T);
                 float maxAll = Float.NEGATIVE_INFINITY;
-                for (int t = 0; t < T; t++) {
-                    int row = t * T;
-                    float max = Float.NEGATIVE_INFINITY;
-                    for (int u = 0; u <= t; u++) {
-                        float x = s[row + u] * scale;
-                        if (softCap > 0) x = softCap * FastMath.tanh(x / softCap);
-                        s[row + u] = x;
-                        max = Math.max(max, x);
+                for (int i0 = 0; i0 < T; i0 += QB) {
+                    int bw = Math.min(QB, T - i0), kv = Math.min(T, i0 + QB);
+                    scores(w, i0, bw, kv);
+                    maxAll = Math.max(maxAll, softmax(w.sT, i0, bw, kv, rowMax, rowInv, softOff + bh * T + i0,
+                            w.lanes));
+                    // y = p · v for the block's queries: A = p, one key per row of sT (stride QB)
+                    for (int mp = 0; mp < bw; mp += MR) {
+                        for (int q = 0; q < hsPad; q += NR) {
+                            Matmul.kernelSet(w.sT, mp, QB, w.vpN, q * T, kv, w.yTile, mp * hsPad + q, hsPad);
+                        }
                     }
-                    float sum = 0;
-                    for (int u = 0; u <= t; u++) {
-                        float e = FastMath.exp(s[row + u] - max);
-                        att[p + row + u] = e;
-                        sum += e;
-                    }
-                    float inv = 1f / sum;
-                    for (int u = 0; u <= t; u++) att[p + row + u] *= inv;
-                    for (int u = t + 1; u < T; u++) att[p + row + u] = 0f;
-                    maxAll = Math.max(maxAll, max);
+                    int dst = yOff + (b * T + i0) * C + h * hs;
+                    for (int ii = 0; ii < bw; ii++) System.arraycopy(w.yTile, ii * hsPad, y, dst + ii * C, hs);
                 }
                 maxLogit[maxOff + bh] = maxAll;
-                // y_h = att · v, written into the head's columns of y (B,T,C)
-                Matmul.gemmSerial(y, yOff + b * T * C + h * hs, C, att, p, T, 1, v, head, false, hs, T, hs, T, false);
             }
         });
     }
 
     /**
-     * Backward pass: from dy (B,T,C) to dqkv (B,T,3C) (overwritten) and the QK-norm gain gradients dgq, dgk in
-     * grads. dq, dk, dv (B,NH,T,hs) are scratch buffers of the caller. Uses q, k, v, att of the forward pass.
+     * Backward pass: from dy (B,T,C) to dqkv (B,T,3C) (overwritten) and the QK-norm gain gradients dgq, dgk
+     * accumulated in grads. dq, dk (B,NH,T,hs) are scratch of the caller (the gain gradients are reduced from
+     * them). Uses qkv and the row statistics of the forward pass.
      */
-    public void backward(Parallel pool, float[] dqkv, int dqkvOff, float[] qkv, int qkvOff, float[] q, float[] k,
-                         float[] v, int headOff, float[] qRstd, float[] kRstd, int statOff, float[] params, int gqOff,
-                         int gkOff, float[] grads, float[] att, int attOff, float[] dy, int dyOff, float[] dq,
-                         float[] dk, float[] dv) {
+    public void backward(Parallel pool, float[] dqkv, int dqkvOff, float[] qkv, int qkvOff, float[] qRstd,
+                         float[] kRstd, int statOff, float[] params, int gqOff, int gkOff, float[] grads,
+                         float[] rowMax, float[] rowInv, int softOff, float[] dy, int dyOff, float[] dq, float[] dk) {
         final int T = seq, C = dim, NH = heads;
         pool.parallelFor(batch * NH, (start, end) -> {
-            float[] s = scratch.get();
-            int dpOff = T * T;
+            Scratch w = scratch.get();
+            w.backwardBuffers();
             for (int bh = start; bh < end; bh++) {
                 int b = bh / NH, h = bh % NH;
-                int head = bh * T * hs;
-                int p = attOff + bh * T * T;
+                int base = qkvOff + b * T * 3 * C + h * hs;
                 int dyHead = dyOff + b * T * C + h * hs;
-                // dv = att^T · dy ;  dp = dy · v^T
-                Matmul.gemmSerial(dv, head, hs, att, p, 1, T, dy, dyHead, false, C, T, hs, T, false);
-                Matmul.gemmSerial(s, dpOff, T, dy, dyHead, C, 1, v, headOff + head, true, hs, T, T, hs, false);
-                if (softCap > 0) {
-                    // recompute the raw scores to get the derivative of the cap: d/dx c·tanh(x/c) = 1 − tanh²
-                    Matmul.gemmSerial(s, 0, T, q, headOff + head, hs, 1, k, headOff + head, true, hs, T, T, hs,
-                            false);
-                }
-                // ds = att ⊙ (dp − Σ att·dp), times the soft-cap derivative and the scale
-                for (int t = 0; t < T; t++) {
-                    int row = t * T;
-                    float dot = 0;
-                    for (int u = 0; u <= t; u++) dot += att[p + row + u] * s[dpOff + row + u];
-                    for (int u = 0; u <= t; u++) {
-                        float ds = att[p + row + u] * (s[dpOff + row + u] - dot);
-                        if (softCap > 0) {
-                            float th = FastMath.tanh(s[row + u] * scale / softCap);
-                            ds *= 1f - th * th;
-                        }
-                        s[dpOff + row + u] = ds * scale;
+                loadHead(w, qkv, base, qRstd, kRstd, statOff + bh * T, params, gqOff, gkOff, false);
+                Matmul.packA(w.kpA, w.k, w.kOff, w.ld, 1, 0, T, 0, hs);
+                Matmul.packA(w.vpA, qkv, base + 2 * C, 3 * C, 1, 0, T, 0, hs);
+                packRows(w.kpN, w.k, w.kOff, w.ld, 0, T);
+                Arrays.fill(w.dvBuf, 0f);
+                Arrays.fill(w.dkBuf, 0f);
+                for (int i0 = 0; i0 < T; i0 += QB) {
+                    int bw = Math.min(QB, T - i0), kv = Math.min(T, i0 + QB);
+                    scores(w, i0, bw, kv);
+                    probabilities(w, i0, bw, kv, rowMax, rowInv, softOff + bh * T + i0);
+                    // dp^T = v · dy^T for the block: one key per row, one query per lane
+                    for (int d = 0; d < hs; d++) {
+                        for (int ii = 0; ii < QB; ii++) w.dyT[d * QB + ii] = ii < bw ? dy[dyHead + (i0 + ii) * C + d] : 0f;
                     }
-                    for (int u = t + 1; u < T; u++) s[dpOff + row + u] = 0f;
+                    for (int j0 = 0; j0 < kv; j0 += MR) {
+                        Matmul.kernelSet(w.vpA, j0 * hs, MR, w.dyT, 0, hs, w.dpT, j0 * QB, QB);
+                    }
+                    scoreGradients(w, kv);
+                    // dq = ds · k for the block's queries
+                    for (int mp = 0; mp < bw; mp += MR) {
+                        for (int q = 0; q < hsPad; q += NR) {
+                            Matmul.kernelSet(w.dpT, mp, QB, w.kpN, q * T, kv, w.dqTile, mp * hsPad + q, hsPad);
+                        }
+                    }
+                    for (int ii = 0; ii < bw; ii++) {
+                        System.arraycopy(w.dqTile, ii * hsPad, dq, (bh * T + i0 + ii) * hs, hs);
+                    }
+                    // dv += p^T · dy and dk += ds^T · q over the block's queries
+                    packRows(w.dyN, dy, dyHead + i0 * C, C, 0, bw);
+                    packRows(w.qN, w.q, w.qOff + i0 * w.ld, w.ld, 0, bw);
+                    Matmul.packA(w.aT, w.sT, 0, QB, 1, 0, kv, 0, bw);
+                    for (int j0 = 0; j0 < kv; j0 += MR) {
+                        for (int q = 0; q < hsPad; q += NR) {
+                            Matmul.kernelAdd(w.aT, j0 * bw, MR, w.dyN, q * bw, bw, w.dvBuf, j0 * hsPad + q, hsPad);
+                        }
+                    }
+                    Matmul.packA(w.aT, w.dpT, 0, QB, 1, 0, kv, 0, bw);
+                    for (int j0 = 0; j0 < kv; j0 += MR) {
+                        for (int q = 0; q < hsPad; q += NR) {
+                            Matmul.kernelAdd(w.aT, j0 * bw, MR, w.qN, q * bw, bw, w.dkBuf, j0 * hsPad + q, hsPad);
+                        }
+                    }
                 }
-                // dq = ds · k ;  dk = ds^T · q
-                Matmul.gemmSerial(dq, head, hs, s, dpOff, T, 1, k, headOff + head, false, hs, T, hs, T, false);
-                Matmul.gemmSerial(dk, head, hs, s, dpOff, 1, T, q, headOff + head, false, hs, T, hs, T, false);
-                // undo RoPE, QK-norm, and scatter back into dqkv (B,T,3C)
                 for (int t = 0; t < T; t++) {
-                    int dst = dqkvOff + (b * T + t) * 3 * C + h * hs, src = head + t * hs;
-                    int x = qkvOff + (b * T + t) * 3 * C + h * hs;
+                    System.arraycopy(w.dkBuf, t * hsPad, dk, (bh * T + t) * hs, hs);
+                }
+                // undo RoPE and QK-norm, and scatter back into dqkv (B,T,3C)
+                for (int t = 0; t < T; t++) {
+                    int dst = dqkvOff + (b * T + t) * 3 * C + h * hs, src = (bh * T + t) * hs;
+                    int x = base + t * 3 * C;
                     if (rope) {
                         rotate(dq, src, t, -1f);
                         rotate(dk, src, t, -1f);
@@ -165,12 +221,10 @@ public final class Attention {
                         rmsRowBackward(dqkv, dst, dq, src, qkv, x, qRstd[stat], params, gqOff);
                         rmsRowBackward(dqkv, dst + C, dk, src, qkv, x + C, kRstd[stat], params, gkOff);
                     } else {
-                        for (int i = 0; i < hs; i++) {
-                            dqkv[dst + i] = dq[src + i];
-                            dqkv[dst + C + i] = dk[src + i];
-                        }
+                        System.arraycopy(dq, src, dqkv, dst, hs);
+                        System.arraycopy(dk, src, dqkv, dst + C, hs);
                     }
-                    for (int i = 0; i < hs; i++) dqkv[dst + 2 * C + i] = dv[src + i];
+                    System.arraycopy(w.dvBuf, t * hsPad, dqkv, dst + 2 * C, hs);
                 }
             }
         });
@@ -184,6 +238,220 @@ public final class Attention {
                     reduceGainGradient(grads, g, dx, qkv, qkvOff, part, rstd, statOff);
                 }
             });
+        }
+    }
+
+    /**
+     * Points w.q, w.k at the head's q and k rows: in qkv itself, or, with QK-norm or RoPE, in w.qh, w.kh (T, hs)
+     * after applying them (storing 1/rms when {@code store}; the backward pass recomputes the same bits).
+     */
+    private void loadHead(Scratch w, float[] qkv, int base, float[] qRstd, float[] kRstd, int stat, float[] params,
+                          int gqOff, int gkOff, boolean store) {
+        int stride = 3 * dim;
+        if (!qkNorm && !rope) {
+            w.q = w.k = qkv;
+            w.qOff = base;
+            w.kOff = base + dim;
+            w.ld = stride;
+            return;
+        }
+        w.q = w.qh;
+        w.k = w.kh;
+        w.qOff = w.kOff = 0;
+        w.ld = hs;
+        for (int t = 0; t < seq; t++) {
+            int src = base + t * stride, dst = t * hs;
+            if (qkNorm) {
+                float rq = rmsRow(w.qh, dst, qkv, src, params, gqOff);
+                float rk = rmsRow(w.kh, dst, qkv, src + dim, params, gkOff);
+                if (store) {
+                    qRstd[stat + t] = rq;
+                    kRstd[stat + t] = rk;
+                }
+            } else {
+                System.arraycopy(qkv, src, w.qh, dst, hs);
+                System.arraycopy(qkv, src + dim, w.kh, dst, hs);
+            }
+            if (rope) {
+                rotate(w.qh, dst, t, 1f);
+                rotate(w.kh, dst, t, 1f);
+            }
+        }
+    }
+
+    /**
+     * Rows [r0, r1) of a row-major (rows, hs) matrix at off with row stride ld, packed as the B operand of the
+     * micro-kernel: panel q (columns q..q+NR) at q·(r1−r0), row r at (r−r0)·NR; columns beyond hs are zero.
+     */
+    private void packRows(float[] dst, float[] src, int off, int ld, int r0, int r1) {
+        int depth = r1 - r0;
+        for (int q = 0; q < hsPad; q += NR) {
+            Matmul.packB(dst, q * depth, src, off, false, ld, r0, depth, q, Math.min(NR, hs - q));
+        }
+    }
+
+    /** Scores of the block's queries against keys [0, kv): sT[j·QB + ii] = k_j · q_{i0+ii} (unscaled). */
+    private void scores(Scratch w, int i0, int bw, int kv) {
+        Matmul.packB(w.qpT, 0, w.q, w.qOff, true, w.ld, 0, hs, i0, bw);
+        for (int j0 = 0; j0 < kv; j0 += MR) {
+            Matmul.kernelSet(w.kpA, j0 * hs, MR, w.qpT, 0, hs, w.sT, j0 * QB, QB);
+        }
+    }
+
+    // The softmax passes work on one vector column (L queries) at a time, each in a small method with at most one
+    // exp or tanh and no branch between vectors: C2 must inline every vector operation of a loop, or it boxes the
+    // vectors and allocates in the step. Masking uses tables: row (j − i0) of the block on the diagonal, or the
+    // extra row QB (keep 1, bias 0) for keys before the block.
+
+    /** Row of the mask tables for key j of the block starting at query i0. */
+    private static int maskRow(int j, int i0) {
+        return (j < i0 ? QB : j - i0) * QB;
+    }
+
+    /**
+     * Causal softmax down the columns of sT (one per query), in place: logits, then probabilities. Stores each
+     * query's max and 1/sum and returns the largest logit of the valid queries.
+     */
+    private float softmax(float[] sT, int i0, int bw, int kv, float[] rowMax, float[] rowInv, int stat,
+                          float[] lanes) {
+        for (int h = 0; h < QB; h += L) {
+            if (softCap > 0) cappedLogits(sT, h, i0, kv, lanes);
+            else logits(sT, h, i0, kv, lanes);
+            exponentials(sT, h, i0, kv, lanes);
+            normalise(sT, h, kv, lanes);
+        }
+        float maxAll = Float.NEGATIVE_INFINITY;
+        for (int ii = 0; ii < bw; ii++) {
+            rowMax[stat + ii] = lanes[ii];
+            rowInv[stat + ii] = lanes[QB + ii];
+            maxAll = Math.max(maxAll, lanes[ii]);
+        }
+        return maxAll;
+    }
+
+    /** Column h: x = s·scale (masked: −∞) in place; the column max into lanes[h..]. */
+    private void logits(float[] sT, int h, int i0, int kv, float[] lanes) {
+        var m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < kv; j++) {
+            int o = j * QB + h;
+            var x = FloatVector.fromArray(S, sT, o).mul(scale).add(FloatVector.fromArray(S, bias, maskRow(j, i0) + h));
+            x.intoArray(sT, o);
+            m = m.max(x);
+        }
+        m.intoArray(lanes, h);
+    }
+
+    /** {@link #logits} with the soft-cap: x = cap·tanh(s·scale/cap). */
+    private void cappedLogits(float[] sT, int h, int i0, int kv, float[] lanes) {
+        var m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int j = 0; j < kv; j++) {
+            int o = j * QB + h;
+            var x = FastMath.tanh(FloatVector.fromArray(S, sT, o).mul(scale).div(softCap)).mul(softCap)
+                    .add(FloatVector.fromArray(S, bias, maskRow(j, i0) + h));
+            x.intoArray(sT, o);
+            m = m.max(x);
+        }
+        m.intoArray(lanes, h);
+    }
+
+    /** Column h: e = exp(x − max)·keep in place; 1/Σe into lanes[QB + h..]. */
+    private void exponentials(float[] sT, int h, int i0, int kv, float[] lanes) {
+        var m = FloatVector.fromArray(S, lanes, h);
+        var s = FloatVector.zero(S);
+        for (int j = 0; j < kv; j++) {
+            int o = j * QB + h;
+            var e = FastMath.exp(FloatVector.fromArray(S, sT, o).sub(m))
+                    .mul(FloatVector.fromArray(S, keep, maskRow(j, i0) + h));
+            e.intoArray(sT, o);
+            s = s.add(e);
+        }
+        FloatVector.broadcast(S, 1f).div(s).intoArray(lanes, QB + h);
+    }
+
+    /** Column h: p = e · (1/Σe). */
+    private static void normalise(float[] sT, int h, int kv, float[] lanes) {
+        var inv = FloatVector.fromArray(S, lanes, QB + h);
+        for (int j = 0; j < kv; j++) {
+            int o = j * QB + h;
+            FloatVector.fromArray(S, sT, o).mul(inv).intoArray(sT, o);
+        }
+    }
+
+    /**
+     * Backward twin of {@link #softmax}: the probabilities from the stored max and 1/sum, bit for bit those of the
+     * forward pass, into sT; with a soft-cap, the cap's derivative 1 − tanh² into fT.
+     */
+    private void probabilities(Scratch w, int i0, int bw, int kv, float[] rowMax, float[] rowInv, int stat) {
+        float[] lanes = w.lanes;
+        java.util.Arrays.fill(lanes, 0, 2 * QB, 0f);
+        for (int ii = 0; ii < bw; ii++) {
+            lanes[ii] = rowMax[stat + ii];
+            lanes[QB + ii] = rowInv[stat + ii];
+        }
+        for (int h = 0; h < QB; h += L) {
+            if (softCap > 0) cappedLogits(w.sT, w.fT, h, i0, kv);
+            else logits(w.sT, h, i0, kv, lanes);
+            recomputed(w.sT, h, i0, kv, lanes);
+        }
+    }
+
+    /** {@link #cappedLogits} for the backward pass: also stores the cap's derivative 1 − tanh² into fT. */
+    private void cappedLogits(float[] sT, float[] fT, int h, int i0, int kv) {
+        for (int j = 0; j < kv; j++) {
+            int o = j * QB + h;
+            var t = FastMath.tanh(FloatVector.fromArray(S, sT, o).mul(scale).div(softCap));
+            t.mul(softCap).add(FloatVector.fromArray(S, bias, maskRow(j, i0) + h)).intoArray(sT, o);
+            FloatVector.broadcast(S, 1f).sub(t.mul(t)).intoArray(fT, o);
+        }
+    }
+
+    /** Column h: p = exp(x − max)·keep·(1/Σe), from the stored statistics in lanes. */
+    private void recomputed(float[] sT, int h, int i0, int kv, float[] lanes) {
+        var m = FloatVector.fromArray(S, lanes, h);
+        var inv = FloatVector.fromArray(S, lanes, QB + h);
+        for (int j = 0; j < kv; j++) {
+            int o = j * QB + h;
+            FastMath.exp(FloatVector.fromArray(S, sT, o).sub(m))
+                    .mul(FloatVector.fromArray(S, keep, maskRow(j, i0) + h)).mul(inv).intoArray(sT, o);
+        }
+    }
+
+    /**
+     * ds = p ⊙ (dp − Σ_j p·dp) · (soft-cap derivative) · scale, in place of dp in w.dpT (one query per lane; the
+     * sum runs down the keys in order).
+     */
+    private void scoreGradients(Scratch w, int kv) {
+        for (int h = 0; h < QB; h += L) {
+            rowDots(w.sT, w.dpT, h, kv, w.lanes);
+            if (softCap > 0) cappedScoreGradients(w.sT, w.dpT, w.fT, h, kv, w.lanes);
+            else scoreGradients(w.sT, w.dpT, h, kv, w.lanes);
+        }
+    }
+
+    /** Column h: Σ_j p·dp into lanes[h..]. */
+    private static void rowDots(float[] p, float[] dp, int h, int kv, float[] lanes) {
+        var d = FloatVector.zero(S);
+        for (int j = 0; j < kv; j++) {
+            int o = j * QB + h;
+            d = FloatVector.fromArray(S, p, o).fma(FloatVector.fromArray(S, dp, o), d);
+        }
+        d.intoArray(lanes, h);
+    }
+
+    private void scoreGradients(float[] p, float[] dp, int h, int kv, float[] lanes) {
+        var d = FloatVector.fromArray(S, lanes, h);
+        for (int j = 0; j < kv; j++) {
+            int o = j * QB + h;
+            FloatVector.fromArray(S, p, o).mul(FloatVector.fromArray(S, dp, o).sub(d)).mul(scale).intoArray(dp, o);
+        }
+    }
+
+    private void cappedScoreGradients(float[] p, float[] dp, float[] f, int h, int kv, float[] lanes) {
+        var d = FloatVector.fromArray(S, lanes, h);
+        for (int j = 0; j < kv; j++) {
+            int o = j * QB + h;
+            FloatVector.fromArray(S, p, o).mul(FloatVector.fromArray(S, dp, o).sub(d))
+                    .mul(FloatVector.fromArray(S, f, o)).mul(scale).intoArray(dp, o);
         }
     }
 

@@ -87,7 +87,7 @@ public final class Gpt {
     }
 
     public void zeroGrad() {
-        pool.parallelFor(grads.length, (s, e) -> Arrays.fill(grads, s, e, 0f));
+        pool.parallelFor(grads.length, 1 << 16, (s, e) -> Arrays.fill(grads, s, e, 0f));
     }
 
     /**
@@ -124,8 +124,8 @@ public final class Gpt {
             Matmul.forward(pool, a.qkv, l * BT * 3 * C, a.ln1, lc, params, blk.qkvW(), blk.qkvB() >= 0 ? params : null,
                     blk.qkvB(), BT, C, 3 * C);
             profile.lap(Profile.Phase.MATMUL);
-            a.attention.forward(pool, a.qkv, l * BT * 3 * C, a.q, a.k, a.v, l * BT * C, a.qRstd, a.kRstd, l * b * NH * t,
-                    params, blk.qNorm(), blk.kNorm(), a.att, l * b * NH * t * t, a.atty, lc, a.maxLogit, l * b * NH);
+            a.attention.forward(pool, a.qkv, l * BT * 3 * C, a.qRstd, a.kRstd, l * b * NH * t, params, blk.qNorm(),
+                    blk.kNorm(), a.rowMax, a.rowInv, l * b * NH * t, a.atty, lc, a.maxLogit, l * b * NH);
             profile.lap(Profile.Phase.ATTENTION);
             Matmul.forward(pool, a.res2, lc, a.atty, lc, params, blk.projW(), blk.projB() >= 0 ? params : null,
                     blk.projB(), BT, C, C);
@@ -224,9 +224,8 @@ public final class Gpt {
             Matmul.backward(pool, a.datty, 0, grads, blk.projW(), blk.projB() >= 0 ? grads : null, blk.projB(),
                     a.dres, 0, a.atty, lc, params, blk.projW(), BT, C, C);
             profile.lap(Profile.Phase.MATMUL);
-            a.attention.backward(pool, a.dqkv, 0, a.qkv, l * BT * 3 * C, a.q, a.k, a.v, l * BT * C, a.qRstd, a.kRstd,
-                    l * b * NH * t, params, blk.qNorm(), blk.kNorm(), grads, a.att, l * b * NH * t * t, a.datty, 0,
-                    a.dq, a.dk, a.dv);
+            a.attention.backward(pool, a.dqkv, 0, a.qkv, l * BT * 3 * C, a.qRstd, a.kRstd, l * b * NH * t, params,
+                    blk.qNorm(), blk.kNorm(), grads, a.rowMax, a.rowInv, l * b * NH * t, a.datty, 0, a.dq, a.dk);
             profile.lap(Profile.Phase.ATTENTION);
             Matmul.backward(pool, a.dln, 0, grads, blk.qkvW(), blk.qkvB() >= 0 ? grads : null, blk.qkvB(), a.dqkv, 0,
                     a.ln1, lc, params, blk.qkvW(), BT, C, 3 * C);
@@ -296,9 +295,7 @@ public final class Gpt {
     }
 
     private void add(float[] out, int outOff, float[] in, int inOff, int n) {
-        pool.parallelFor(n, (s, e) -> {
-            for (int i = s; i < e; i++) out[outOff + i] += in[inOff + i];
-        });
+        pool.parallelFor(n, Mlp.GRAIN, (s, e) -> Mlp.add(out, outOff, in, inOff, s, e));
     }
 
     private void ensureActs(int b, int t) {
@@ -318,9 +315,9 @@ public final class Gpt {
     private static final class Acts {
         final int fcWidth;
         final int[] inputs, targets;
-        final float[] encoded, ln1, ln1Mean, ln1Rstd, qkv, q, k, v, qRstd, kRstd, att, atty, res2, ln2, ln2Mean,
+        final float[] encoded, ln1, ln1Mean, ln1Rstd, qkv, qRstd, kRstd, rowMax, rowInv, atty, res2, ln2, ln2Mean,
                 ln2Rstd, fch, fcAct, res3, lnf, lnfMean, lnfRstd, logits, losses, lse, maxLogit;
-        final float[] dres, dln, dqkv, datty, dfch, dfcAct, dq, dk, dv;
+        final float[] dres, dln, dqkv, datty, dfch, dfcAct, dq, dk;
         final Attention attention;
 
         Acts(ModelConfig cfg, int b, int t) {
@@ -335,12 +332,10 @@ public final class Gpt {
             ln1Mean = new float[L * BT];
             ln1Rstd = new float[L * BT];
             qkv = new float[L * BT * 3 * C];
-            q = new float[L * BT * C];
-            k = new float[L * BT * C];
-            v = new float[L * BT * C];
             qRstd = new float[qk ? L * BT * NH : 0];
             kRstd = new float[qk ? L * BT * NH : 0];
-            att = new float[Math.multiplyExact(L * b * NH, t * t)];
+            rowMax = new float[L * BT * NH];
+            rowInv = new float[L * BT * NH];
             maxLogit = new float[L * b * NH];
             atty = new float[L * BT * C];
             res2 = new float[L * BT * C];
@@ -364,16 +359,15 @@ public final class Gpt {
             dfcAct = new float[BT * H];
             dq = new float[BT * C];
             dk = new float[BT * C];
-            dv = new float[BT * C];
             attention = new Attention(cfg, b, t);
         }
 
         static long floats(ModelConfig cfg, int b, int t) {
             long C = cfg.dim(), L = cfg.layers(), V = cfg.vocabSize(), NH = cfg.heads(), H = cfg.mlpHidden();
             long BT = (long) b * t, HF = cfg.activation() == ModelConfig.Activation.SWIGLU ? 2 * H : H;
-            long perLayer = BT * C * 9 + BT * 3 * C + BT * 4 + L * 0 + (long) b * NH * t * t + BT * HF + BT * H
+            long perLayer = BT * C * 6 + BT * 3 * C + BT * 4 + 2 * BT * NH + BT * HF + BT * H
                     + (cfg.qkNorm() ? 2 * BT * NH : 0);
-            return L * perLayer + BT * C * 2 + BT * V + BT * 4 + BT * C * 7 + BT * 3 * C + BT * HF + BT * H;
+            return L * perLayer + BT * C * 2 + BT * V + BT * 4 + BT * C * 6 + BT * 3 * C + BT * HF + BT * H;
         }
     }
 }

@@ -1,5 +1,10 @@
 package dev.flywheel.engine;
 
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,6 +22,12 @@ public final class Optimizer {
     private static final float NS_A = 3.4445f, NS_B = -4.7750f, NS_C = 2.0315f;
     private static final int NS_STEPS = 5;
     private static final int CHUNK = 1 << 14;
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Doubles of the same vector width: each float vector converts to L/DL double vectors. */
+    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final int DL = D.length();
+    private static final ThreadLocal<double[]> DLANES = ThreadLocal.withInitial(() -> new double[DL]);
 
     private final Gpt model;
     private final OptimizerConfig cfg;
@@ -88,12 +99,9 @@ public final class Optimizer {
 
     /** Squared L2 norm of each tensor of {@code buf} (in layout order), reproducibly. */
     public double[] tensorSquaredNorms(float[] buf) {
-        pool.parallelFor(chunks.length, (s, e) -> {
-            for (int c = s; c < e; c++) {
-                double sum = 0;
-                for (int i = chunks[c][1]; i < chunks[c][2]; i++) sum += (double) buf[i] * buf[i];
-                chunkSums[c] = sum;
-            }
+        pool.parallelFor(chunks.length, 4, (s, e) -> {
+            double[] lanes = DLANES.get();
+            for (int c = s; c < e; c++) chunkSums[c] = squares(buf, chunks[c][1], chunks[c][2], lanes);
         });
         java.util.Arrays.fill(tensorSquares, 0);
         for (int c = 0; c < chunks.length; c++) tensorSquares[chunks[c][0]] += chunkSums[c];
@@ -118,38 +126,100 @@ public final class Optimizer {
         float lr = (float) (cfg.lr() * lrMult), muonLr = (float) (cfg.muonLr() * lrMult);
         float b1 = cfg.beta1(), b2 = cfg.beta2(), eps = cfg.eps(), wd = cfg.weightDecay();
         float bc1 = (float) (1 - Math.pow(b1, step)), bc2 = (float) (1 - Math.pow(b2, step));
-        double[] before = tensorSquaredNorms(p);
-        pool.parallelFor(chunks.length, (s, e) -> {
+        // as PyTorch's AdamW: p −= (lr/bc1)·m / (√v/√bc2 + eps), with 1/√bc2 as a factor: one division per weight
+        float stepSize = (float) (lr / (double) bc1), rsqrtBc2 = (float) (1 / Math.sqrt(bc2));
+        // one pass per chunk: the squared norm of the weights before the update, the AdamW update, and the squared
+        // norm of the change (Muon matrices are updated below, tensor by tensor)
+        pool.parallelFor(chunks.length, 4, (s, e) -> {
+            double[] lanes = DLANES.get();
             for (int c = s; c < e; c++) {
                 int ti = chunks[c][0];
-                if (muon[ti]) continue;
-                boolean dec = decay[ti];
-                double d2 = 0;
-                for (int i = chunks[c][1]; i < chunks[c][2]; i++) {
-                    float gi = g[i] * clipScale;
-                    float mi = b1 * m[i] + (1 - b1) * gi;
-                    float vi = b2 * v[i] + (1 - b2) * gi * gi;
-                    m[i] = mi;
-                    v[i] = vi;
-                    float old = p[i];
-                    float w = dec ? old * (1 - lr * wd) : old;
-                    float mhat = mi / bc1, vhat = vi / bc2;
-                    float nw = w - lr * mhat / ((float) Math.sqrt(vhat) + eps);
-                    p[i] = nw;
-                    double d = nw - old;
-                    d2 += d * d;
+                if (muon[ti]) {
+                    chunkSums[c] = squares(p, chunks[c][1], chunks[c][2], lanes);
+                    continue;
                 }
-                deltaSquares[c] = d2;
+                adamw(c, decay[ti] ? 1 - lr * wd : 1f, clipScale, stepSize, b1, b2, eps, rsqrtBc2, lanes);
             }
         });
-        double delta = 0;
-        for (int c = 0; c < chunks.length; c++) if (!muon[chunks[c][0]]) delta += deltaSquares[c];
+        double delta = 0, w = 0;
+        for (int c = 0; c < chunks.length; c++) {
+            w += chunkSums[c];
+            if (!muon[chunks[c][0]]) delta += deltaSquares[c];
+        }
         for (int ti = 0; ti < tensors.size(); ti++) {
             if (muon[ti]) delta += muonUpdate(tensors.get(ti), muonLr, wd, clipScale);
         }
-        double w = 0;
-        for (double x : before) w += x;
         return Math.sqrt(delta) / Math.max(Math.sqrt(w), 1e-30);
+    }
+
+    /**
+     * AdamW on chunk c: moments, decoupled decay (factor {@code keep} = 1 − lr·wd, or 1), and the step
+     * stepSize·m / (√v·rsqrtBc2 + eps) with the bias corrections folded into stepSize and rsqrtBc2; chunkSums[c] receives Σ old², deltaSquares[c] Σ (new − old)². Vector body and scalar tail perform the
+     * same float operations; the squares are summed in double.
+     */
+    private void adamw(int c, float keep, float clipScale, float stepSize, float b1, float b2, float eps,
+                       float rsqrtBc2, double[] lanes) {
+        float[] p = model.params, g = model.grads;
+        int i = chunks[c][1], end = chunks[c][2];
+        var w2 = DoubleVector.zero(D);
+        var d2 = DoubleVector.zero(D);
+        float a1 = 1 - b1, a2 = 1 - b2;
+        for (; i <= end - L; i += L) {
+            var gi = FloatVector.fromArray(S, g, i).mul(clipScale);
+            var mi = FloatVector.fromArray(S, m, i).mul(b1).add(gi.mul(a1));
+            var vi = FloatVector.fromArray(S, v, i).mul(b2).add(gi.mul(a2).mul(gi));
+            mi.intoArray(m, i);
+            vi.intoArray(v, i);
+            var old = FloatVector.fromArray(S, p, i);
+            var nw = old.mul(keep).sub(mi.mul(stepSize).div(vi.sqrt().mul(rsqrtBc2).add(eps)));
+            nw.intoArray(p, i);
+            var dw = nw.sub(old);
+            for (int part = 0; part < L / DL; part++) {
+                var o = (DoubleVector) old.convertShape(VectorOperators.F2D, D, part);
+                var d = (DoubleVector) dw.convertShape(VectorOperators.F2D, D, part);
+                w2 = o.fma(o, w2);
+                d2 = d.fma(d, d2);
+            }
+        }
+        double ws = sum(w2, lanes), ds = sum(d2, lanes);
+        for (; i < end; i++) {
+            float gi = g[i] * clipScale;
+            float mi = m[i] * b1 + gi * a1;
+            float vi = v[i] * b2 + gi * a2 * gi;
+            m[i] = mi;
+            v[i] = vi;
+            float old = p[i];
+            float nw = old * keep - mi * stepSize / ((float) Math.sqrt(vi) * rsqrtBc2 + eps);
+            p[i] = nw;
+            double o = old, d = nw - old;
+            ws = Math.fma(o, o, ws);
+            ds = Math.fma(d, d, ds);
+        }
+        chunkSums[c] = ws;
+        deltaSquares[c] = ds;
+    }
+
+    /** Σ buf[i]² over [start, end) in double: vector lanes, then the lanes in order, then the tail. */
+    static double squares(float[] buf, int start, int end, double[] lanes) {
+        var acc = DoubleVector.zero(D);
+        int i = start;
+        for (; i <= end - L; i += L) {
+            var x = FloatVector.fromArray(S, buf, i);
+            for (int part = 0; part < L / DL; part++) {
+                var d = (DoubleVector) x.convertShape(VectorOperators.F2D, D, part);
+                acc = d.fma(d, acc);
+            }
+        }
+        double s = sum(acc, lanes);
+        for (; i < end; i++) s = Math.fma(buf[i], (double) buf[i], s);
+        return s;
+    }
+
+    private static double sum(DoubleVector v, double[] lanes) {
+        v.intoArray(lanes, 0);
+        double s = 0;
+        for (int j = 0; j < DL; j++) s += lanes[j];
+        return s;
     }
 
     /**

@@ -130,7 +130,18 @@ class OpsTest {
     @ParameterizedTest(name = "qkNorm={0} rope={1} softCap={2}")
     @CsvSource({"false,false,0", "true,false,0", "false,true,0", "false,false,2.5", "true,true,2.5"})
     void attention(boolean qkNorm, boolean rope, float cap) {
-        int b = 2, t = 7, nh = 2, c = 16, hs = c / nh;
+        attention(qkNorm, rope, cap, 2, 7, 2, 16);
+    }
+
+    /** Sequences over several query blocks, a partial last block, and heads that are not a whole vector wide. */
+    @ParameterizedTest(name = "T={0} heads={1} C={2} qkNorm={3} rope={4} softCap={5}")
+    @CsvSource({"70,2,48,false,false,0", "70,2,48,true,true,2.5", "41,1,64,false,false,0", "33,2,128,false,true,0"})
+    void attentionOverSeveralBlocks(int t, int nh, int c, boolean qkNorm, boolean rope, float cap) {
+        attention(qkNorm, rope, cap, 1, t, nh, c);
+    }
+
+    void attention(boolean qkNorm, boolean rope, float cap, int b, int t, int nh, int c) {
+        int hs = c / nh;
         var cfg = new ModelConfig(10, t, 1, nh, c, 4 * c, ModelConfig.Norm.LAYERNORM,
                 rope ? ModelConfig.Position.ROPE : ModelConfig.Position.LEARNED, ModelConfig.Activation.GELU, true,
                 true, qkNorm, 0, cap, 50f, 1e-5f);
@@ -139,11 +150,10 @@ class OpsTest {
         float[] params = Check.randn(r, 2 * hs, 0.3);
         for (int i = 0; i < params.length; i++) params[i] += 1;
         int bt = b * t;
-        float[] q = new float[bt * c], k = new float[bt * c], v = new float[bt * c];
-        float[] qr = new float[bt * nh], kr = new float[bt * nh], att = new float[b * nh * t * t], y = new float[bt * c];
-        float[] maxLogit = new float[b * nh];
+        float[] qr = new float[bt * nh], kr = new float[bt * nh], y = new float[bt * c];
+        float[] rowMax = new float[bt * nh], rowInv = new float[bt * nh], maxLogit = new float[b * nh];
         var attn = new Attention(cfg, b, t);
-        attn.forward(POOL, qkv, 0, q, k, v, 0, qr, kr, 0, params, 0, hs, att, 0, y, 0, maxLogit, 0);
+        attn.forward(POOL, qkv, 0, qr, kr, 0, params, 0, hs, rowMax, rowInv, 0, y, 0, maxLogit, 0);
 
         Var qkvv = Var.of(qkv, 0, bt, 3 * c), gq = Var.of(params, 0, hs), gk = Var.of(params, hs, hs);
         Var yv = RefGpt.attention(cfg, qkvv, gq, gk, b, t);
@@ -151,8 +161,8 @@ class OpsTest {
         double[] g = upstream(r, bt * c);
         yv.backward(g);
         float[] dqkv = new float[bt * 3 * c], grads = new float[2 * hs];
-        attn.backward(POOL, dqkv, 0, qkv, 0, q, k, v, 0, qr, kr, 0, params, 0, hs, grads, att, 0, toFloat(g), 0,
-                new float[bt * c], new float[bt * c], new float[bt * c]);
+        attn.backward(POOL, dqkv, 0, qkv, 0, qr, kr, 0, params, 0, hs, grads, rowMax, rowInv, 0, toFloat(g), 0,
+                new float[bt * c], new float[bt * c]);
         Check.close("attention dqkv", dqkv, 0, qkvv.grad, TOL);
         if (qkNorm) {
             Check.close("attention dgq", grads, 0, gq.grad, TOL);
