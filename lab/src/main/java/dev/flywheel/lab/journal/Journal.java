@@ -179,6 +179,13 @@ public final class Journal {
         var bytes = (text.replace("<!--", "&lt;!--").stripTrailing() + "\n\n<!-- flywheel: end of " + key + " -->\n\n").getBytes(StandardCharsets.UTF_8);
         try (var channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
             var buffer = ByteBuffer.wrap(bytes);
+            if (dev.flywheel.lab.Pause.enabled()) { // a test's kill -9 lands in the middle of the block
+                buffer.limit(bytes.length / 2);
+                while (buffer.hasRemaining()) channel.write(buffer);
+                channel.force(false);
+                dev.flywheel.lab.Pause.at("journal-write");
+                buffer.limit(bytes.length);
+            }
             while (buffer.hasRemaining()) channel.write(buffer);
             channel.force(false);
         } catch (IOException e) {

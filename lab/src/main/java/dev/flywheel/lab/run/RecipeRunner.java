@@ -198,6 +198,7 @@ public final class RecipeRunner {
                     }
                     double now = System.nanoTime() / 1e9;
                     if (spec.checkpointEverySeconds() > 0 && now - lastCheckpoint >= spec.checkpointEverySeconds()) {
+                        listener.onCheckpoint(trainer.currentStep());
                         save(spec, model, trainer, data);
                         lastCheckpoint = now;
                     }

@@ -15,6 +15,12 @@ public interface RunListener {
     default void onEvent(RunEvent event) {}
 
     /**
+     * A checkpoint of the first {@code steps} steps is about to be saved mid-run: whatever the listener buffered
+     * must reach the store now, since a run killed after the save resumes from it.
+     */
+    default void onCheckpoint(long steps) {}
+
+    /**
      * Asked after every step: true stops the run now (it is then evaluated and reported as STOPPED). Successive
      * halving uses this to end runs whose curve is clearly worse than the best run's at the same progress.
      */

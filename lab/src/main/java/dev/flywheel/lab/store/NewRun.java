@@ -15,11 +15,18 @@ import java.util.Objects;
  * @param change     the change from the parent's recipe, or null for a baseline
  * @param proposer   who proposed it: "baseline", "builtin", a model id, ...
  * @param hypothesis why, in the proposer's words
+ * @param experiment the experiment it belongs to (the id of the experiment's first run), or null
+ * @param role       what part it plays in a study: baseline, experiment, confirm, scale; or null
  */
 public record NewRun(String id, String study, Recipe recipe, String parent, Change change, String proposer,
-                     String hypothesis) {
+                     String hypothesis, String experiment, String role) {
 
     public NewRun {
         Objects.requireNonNull(recipe, "recipe");
+    }
+
+    public NewRun(String id, String study, Recipe recipe, String parent, Change change, String proposer,
+                  String hypothesis) {
+        this(id, study, recipe, parent, change, proposer, hypothesis, null, null);
     }
 }

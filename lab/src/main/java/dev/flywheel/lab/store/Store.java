@@ -173,7 +173,8 @@ public final class Store {
         return new StudyRecord(rs.getString("name"), rs.getString("objective"), rs.getString("metric"),
                 rs.getString("researcher"), rs.getString("brief"), rs.getString("search_space"), rs.getString("budget"),
                 rs.getString("run_budget"), rs.getString("status").equals("finished"), instant(rs, "created_at"),
-                instant(rs, "updated_at"), instant(rs, "finished_at"), rs.getString("summary"));
+                instant(rs, "updated_at"), instant(rs, "finished_at"), rs.getString("summary"),
+                rs.getDouble("spent_seconds"));
     }
 
     // ---- runs -----------------------------------------------------------------------------------------------
@@ -202,13 +203,14 @@ public final class Store {
             var recipe = run.recipe();
             h.createUpdate("""
                             insert into runs (id, study, ordinal, recipe, recipe_hash, parent, change_json, proposer,
-                                              hypothesis, status, attempts, queued_at)
+                                              hypothesis, status, attempts, queued_at, experiment, role)
                             values (:id, :study, :ordinal, :recipe, :hash, :parent, :change, :proposer, :hypothesis,
-                                    'queued', 0, :now)""")
+                                    'queued', 0, :now, :experiment, :role)""")
                     .bind("id", id).bind("study", run.study()).bind("ordinal", ordinal)
                     .bind("recipe", recipe.canonicalJson()).bind("hash", recipe.hash()).bind("parent", run.parent())
                     .bind("change", run.change() == null ? null : run.change().toJson())
                     .bind("proposer", run.proposer()).bind("hypothesis", run.hypothesis()).bind("now", now)
+                    .bind("experiment", run.experiment() != null ? run.experiment() : run.study() != null ? id : null).bind("role", run.role())
                     .execute();
             return run(h, id).orElseThrow();
         });
@@ -239,19 +241,37 @@ public final class Store {
      * and keeps the first end time: there is never a second result for one run.
      */
     public RunRecord finishRun(String id, RunOutcome outcome) {
+        return finishRun(id, outcome, null);
+    }
+
+    /**
+     * As {@link #finishRun(String, RunOutcome)}, also recording how far a run stopped early by successive halving
+     * got (a fraction of its budget; null when it was not stopped), in the same commit.
+     */
+    public RunRecord finishRun(String id, RunOutcome outcome, Double stoppedAt) {
         long now = clock.millis();
         return transaction("finish run " + id, h -> {
             int n = h.createUpdate("""
                             update runs set status = :status, metric = :metric, steps = :steps, tokens = :tokens,
                                             train_seconds = :seconds, checkpoint_path = :checkpoint, error = :error,
-                                            finished_at = coalesce(finished_at, :now)
+                                            stopped_at = :stoppedAt, finished_at = coalesce(finished_at, :now)
                             where id = :id""")
                     .bind("id", id).bind("status", outcome.status().id()).bind("metric", finite(outcome.metric()))
                     .bind("steps", outcome.steps()).bind("tokens", outcome.tokens())
                     .bind("seconds", outcome.trainSeconds()).bind("checkpoint", outcome.checkpointPath())
-                    .bind("error", outcome.error()).bind("now", now).execute();
+                    .bind("error", outcome.error()).bind("stoppedAt", finite(stoppedAt)).bind("now", now).execute();
             if (n == 0) throw noRun(id);
             return run(h, id).orElseThrow();
+        });
+    }
+
+    /** Records the study time budget spent so far, so a resumed study goes on counting from there. */
+    public void setSpentSeconds(String study, double seconds) {
+        transaction("record the time spent by " + study, h -> {
+            int n = h.createUpdate("update studies set spent_seconds = :s, updated_at = :now where name = :name")
+                    .bind("name", study).bind("s", seconds).bind("now", clock.millis()).execute();
+            if (n == 0) throw noStudy(study);
+            return null;
         });
     }
 
@@ -310,7 +330,8 @@ public final class Store {
                 rs.getString("hypothesis"), RunStatus.of(rs.getString("status")), rs.getInt("attempts"),
                 doubleOrNull(rs, "metric"), doubleOrNull(rs, "test_metric"), longOrNull(rs, "steps"),
                 longOrNull(rs, "tokens"), doubleOrNull(rs, "train_seconds"), instant(rs, "queued_at"),
-                instant(rs, "started_at"), instant(rs, "finished_at"), rs.getString("checkpoint_path"), rs.getString("error"));
+                instant(rs, "started_at"), instant(rs, "finished_at"), rs.getString("checkpoint_path"), rs.getString("error"),
+                rs.getString("experiment"), rs.getString("role"), doubleOrNull(rs, "stopped_at"));
     }
 
     // ---- metric points --------------------------------------------------------------------------------------
@@ -328,6 +349,23 @@ public final class Store {
                     on conflict (run, name, step) do update set value = excluded.value""");
             values.forEach((name, value) -> batch.bind("run", runId).bind("name", name).bind("step", step)
                     .bind("value", finite(value)).add());
+            batch.execute();
+            return null;
+        });
+    }
+
+    /**
+     * Records many points (of any runs and steps) in one commit: how a running trainer flushes what it measured
+     * since the last flush, so a step costs no transaction of its own. Writing a point again replaces its value.
+     */
+    public void recordMetricPoints(List<MetricPoint> points) {
+        if (points.isEmpty()) return;
+        transaction("record " + points.size() + " metric points", h -> {
+            var batch = h.prepareBatch("""
+                    insert into metric_points (run, name, step, value) values (:run, :name, :step, :value)
+                    on conflict (run, name, step) do update set value = excluded.value""");
+            for (var p : points)
+                batch.bind("run", p.run()).bind("name", p.name()).bind("step", p.step()).bind("value", finite(p.value())).add();
             batch.execute();
             return null;
         });

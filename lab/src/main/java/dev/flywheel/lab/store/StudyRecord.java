@@ -16,8 +16,10 @@ import java.time.Instant;
  * @param finished    whether the study ended (budget spent or finished early); a killed study is not finished
  * @param finishedAt  when it ended, or null
  * @param summary     the final summary, or null
+ * @param spentSeconds the study time budget spent by earlier sessions (a resumed study goes on from there), or 0
  */
 public record StudyRecord(String name, String objective, String metric, String researcher, String brief,
                           String searchSpace, String budget, String runBudget, boolean finished,
-                          Instant createdAt, Instant updatedAt, Instant finishedAt, String summary) {
+                          Instant createdAt, Instant updatedAt, Instant finishedAt, String summary,
+                          double spentSeconds) {
 }

@@ -27,13 +27,13 @@ class BriefTest {
         assertThat(brief.metric()).isEqualTo(Metric.VAL_BPB);
         assertThat(brief.space()).isEqualTo(SearchSpace.defaults());
         assertThat(brief.studyBudget()).contains(new StudyBudget.Time(Duration.ofMinutes(10)));
-        assertThat(brief.runBudget()).contains(new RunBudget.Seconds(60));
+        assertThat(brief.runBudget()).contains(new RunBudget.Seconds(30));
         assertThat(brief.noiseSeeds()).isEqualTo(3);
         assertThat(brief.keepSigmas()).isEqualTo(2.0);
         assertThat(brief.objective()).startsWith("Lower the validation bits per byte").doesNotContain("metric:");
         assertThat(brief.constraints()).startsWith("The evaluation data, the metric").doesNotContain("run_budget");
         assertThat(brief.baseline().isEmpty()).isTrue();
-        assertThat(brief.startingRecipe()).isEqualTo(Recipe.defaults());
+        assertThat(brief.startingRecipe()).isEqualTo(Recipe.defaults().with("budget.amount", 30.0)); // the brief's run_budget
         assertThat(brief.text()).contains("## Notes for the researcher");
     }
 

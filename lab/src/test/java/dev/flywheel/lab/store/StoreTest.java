@@ -46,7 +46,7 @@ class StoreTest {
         assertThat(again.study("s")).isPresent();
         var history = store.jdbi().withHandle(h -> h.createQuery(
                 "select version from flyway_schema_history where success = 1 order by installed_rank").mapTo(String.class).list());
-        assertThat(history).containsExactly("1");
+        assertThat(history).containsExactly("1", "2");
         var tables = store.jdbi().withHandle(h -> h.createQuery(
                 "select name from sqlite_master where type = 'table' and name not like 'flyway%' order by name").mapTo(String.class).list());
         assertThat(tables).containsExactly("decisions", "events", "metric_points", "notes", "runs", "studies");

@@ -1,0 +1,27 @@
+package dev.flywheel.lab.research;
+
+import dev.flywheel.lab.study.Study;
+
+/**
+ * Who designs a study's experiments. It drives the study through the same operations an LLM agent's tools call —
+ * {@link Study#state()}, {@link Study#runExperiment}, {@link Study#runDetails}, {@link Study#note},
+ * {@link Study#finish} — until the budget is spent ({@link Study#canRunExperiment()} turns false) or it decides
+ * to stop. The study keeps the rules (validation, the keep rule, the budget, the journal); a researcher only
+ * proposes.
+ *
+ * <p>The built-in ones: {@link BuiltinResearcher} ("builtin") and {@link RandomResearcher} ("random"). An LLM
+ * researcher (Claude, an OpenAI-compatible server) implements this interface in the agent module: its
+ * {@link #research} runs the conversation, turning tool calls into these calls, and its {@link #id()} — the model
+ * id — is what the journal records as the proposer of its runs.
+ */
+public interface Researcher {
+
+    /** The proposer the journal names: "builtin", "random", or a model id. */
+    String id();
+
+    /**
+     * Runs experiments on the study (its baseline is done) until the budget is spent or there is nothing worth
+     * trying; may call {@link Study#finish} with a summary of its own. Failed runs are results, not exceptions.
+     */
+    void research(Study study);
+}

@@ -1,0 +1,97 @@
+package dev.flywheel.lab.study;
+
+import dev.flywheel.lab.recipe.Recipe;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Where a study stands, as a researcher needs it: the objective, the budget left, the baseline, the current best
+ * recipe and its metric, the noise floor, the search space and a compact table of every run with its hypothesis
+ * and decision. {@link Study#state()} builds it; an agent receives it as the {@code study_state} tool result, and
+ * {@link #table()} is the table for people.
+ */
+public record StudyState(String study, String title, String objective, String metric, String researcher,
+                         Budget budget, Baseline baseline, Best best, Noise noise, double keepSigmas,
+                         List<String> searchSpace, List<Row> runs, List<String> notes, boolean finished) {
+
+    /**
+     * @param total      the study budget as written (30m, 50runs)
+     * @param perRun     the run budget as written (60s)
+     * @param leftSeconds time left for a time budget, else null
+     * @param runsLeft   runs left for a runs budget, else null
+     * @param spent      no further experiment fits (what is left is reserved for the scale check and the end)
+     * @param runSeconds how long a run takes here, start-up and evaluation included
+     */
+    public record Budget(String total, String perRun, double spentSeconds, Double leftSeconds, int runsDone,
+                         Integer runsLeft, boolean spent, double runSeconds) {}
+
+    /** The starting recipe's seed runs and their mean metric (the first best). */
+    public record Baseline(List<String> runs, List<Double> metrics, Double metric) {}
+
+    /**
+     * @param diffFromStart what the kept changes changed, one line per setting
+     * @param keptChanges   the kept experiments in order, one line each
+     */
+    public record Best(String run, Double metric, Recipe recipe, List<String> diffFromStart, List<String> keptChanges) {}
+
+    /** σ as measured (NaN until two seeds finished), as used by the keep rule, and in words. */
+    public record Noise(double measured, double used, int dof, String describe) {}
+
+    /** One run. {@code delta} is its metric − the best before it; {@code stoppedAt} the budget fraction where it was stopped. */
+    public record Row(int ordinal, String run, String experiment, String role, String proposer, String hypothesis,
+                      String change, String status, Double metric, Double delta, String decision, String rationale,
+                      Double stoppedAt, Double trainSeconds, Long steps) {}
+
+    /** The runs as a fixed-width table, one line each. */
+    public String table() {
+        return table(runs, metric);
+    }
+
+    public static String table(List<Row> rows, String metric) {
+        var out = new StringBuilder();
+        out.append(String.format(Locale.ROOT, "%4s  %-16s %-10s %-12s %-10s %10s %9s  %-8s %s%n", "#", "run", "role",
+                "proposer", "status", metric, "delta", "decision", "change — hypothesis"));
+        for (var r : rows) {
+            var what = r.change() == null || r.change().isBlank() ? "" : r.change();
+            if (r.hypothesis() != null && !r.hypothesis().isBlank())
+                what += (what.isEmpty() ? "" : " — ") + oneLine(r.hypothesis(), 90);
+            var status = r.stoppedAt() != null ? String.format(Locale.ROOT, "stop@%.0f%%", 100 * r.stoppedAt()) : r.status();
+            out.append(String.format(Locale.ROOT, "%4d  %-16s %-10s %-12s %-10s %10s %9s  %-8s %s%n", r.ordinal(),
+                    r.run(), orDash(r.role()), clip(orDash(r.proposer()), 12), status,
+                    r.metric() == null ? "—" : String.format(Locale.ROOT, "%.4f", r.metric()),
+                    r.delta() == null ? "—" : String.format(Locale.ROOT, "%+.4f", r.delta()), orDash(r.decision()), what));
+        }
+        return out.toString();
+    }
+
+    /** A few lines: budget, baseline, best, noise. */
+    public String headline() {
+        var lines = new ArrayList<String>();
+        lines.add(String.format(Locale.ROOT, "%s: %s, %d runs done, budget %s%s", study, finished ? "finished" : "open",
+                budget.runsDone(), budget.total(),
+                budget.leftSeconds() != null ? String.format(Locale.ROOT, " (%.0f s left)", budget.leftSeconds())
+                        : budget.runsLeft() != null ? " (" + budget.runsLeft() + " runs left)" : ""));
+        if (baseline.metric() != null)
+            lines.add(String.format(Locale.ROOT, "baseline %s %.4f (%d seeds), noise %s", metric, baseline.metric(),
+                    baseline.metrics().size(), noise.describe()));
+        if (best.metric() != null)
+            lines.add(String.format(Locale.ROOT, "best %s %.4f (%s)%s", metric, best.metric(), best.run(),
+                    best.keptChanges().isEmpty() ? "" : ": " + String.join("; ", best.keptChanges())));
+        return String.join("\n", lines);
+    }
+
+    private static String orDash(String s) {
+        return s == null || s.isBlank() ? "—" : s;
+    }
+
+    private static String clip(String s, int n) {
+        return s.length() <= n ? s : s.substring(0, n - 1) + "…";
+    }
+
+    static String oneLine(String s, int n) {
+        var t = s.replaceAll("\\s+", " ").strip();
+        return t.length() <= n ? t : t.substring(0, n - 1) + "…";
+    }
+}
