@@ -1,0 +1,175 @@
+package dev.flywheel.app;
+
+import dev.flywheel.lab.budget.RunBudget;
+import dev.flywheel.lab.budget.StudyBudget;
+import dev.flywheel.lab.exec.ChildJvmExecutor;
+import dev.flywheel.lab.exec.Executor;
+import dev.flywheel.lab.exec.InProcessExecutor;
+import dev.flywheel.agent.AgentResearchers;
+import dev.flywheel.lab.research.Researcher;
+import dev.flywheel.lab.search.Brief;
+import dev.flywheel.lab.store.Store;
+import dev.flywheel.lab.study.Conclusion;
+import dev.flywheel.lab.study.Study;
+import dev.flywheel.lab.study.StudyLoop;
+import dev.flywheel.lab.study.StudySettings;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code flywheel research}: a study — baseline, experiments proposed by a researcher and kept only when they beat
+ * the noise, a scale check, the held-out test, and a journal to read afterwards.
+ */
+@Command(name = "research", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Run a research study: a researcher proposes changes to a starting recipe, each is trained under a",
+                "fixed budget and kept only if it beats the best so far by more than the noise floor.",
+                "With no flags: a 10-minute study of 30-second runs on the JDK's sources with the built-in researcher.",
+                "The journal (journal.md, results.tsv, progress.png) is in LAB/studies/NAME."})
+final class ResearchCommand implements Callable<Integer> {
+
+    @Option(names = "--data", paramLabel = "SOURCE", description = "Corpus for every run (default: the brief's, else jdk-src).")
+    String data;
+    @Option(names = "--budget", paramLabel = "BUDGET", description = "Study budget: a total time (10m, 2h) or a number of runs (50runs). Default: the brief's, else 10m.")
+    String budget;
+    @Option(names = "--run-budget", paramLabel = "BUDGET", description = "Budget of each run: 30s, 2m, 500steps, 2M tokens. Default: the brief's, else 30s.")
+    String runBudget;
+    @Option(names = "--researcher", defaultValue = "builtin", paramLabel = "builtin|random|claude|openai", description = {"Who proposes the experiments (default: ${DEFAULT-VALUE}):",
+                "the built-in researcher (offline), random search, Claude (ANTHROPIC_API_KEY) or an OpenAI-compatible server."})
+    String researcher;
+    @Option(names = "--brief", paramLabel = "FILE", description = "Research brief in Markdown: objective, constraints, search space, baseline.")
+    Path brief;
+    @Option(names = "--study", paramLabel = "NAME", description = "Study name (default: RESEARCHER-TIMESTAMP); with --resume, the study to continue.")
+    String study;
+    @Option(names = "--resume", description = "Continue a study that was stopped or killed (the latest unfinished one without --study).")
+    boolean resume;
+    @Option(names = "--lab", paramLabel = "DIR", description = "Lab directory (default: $FLYWHEEL_LAB or ./flywheel-lab).")
+    Path lab;
+    @Option(names = "--concurrency", defaultValue = "1", paramLabel = "N", description = "Runs at once (default: ${DEFAULT-VALUE}).")
+    int concurrency;
+    @Option(names = "--threads", paramLabel = "N", description = "Engine threads per run (default: processors / concurrency).")
+    Integer threads;
+    @Option(names = "--executor", defaultValue = "child", paramLabel = "child|in-process", description = "Run each run in a JVM of its own (default) or in this one.")
+    String executor;
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of the researcher's random choices (default: ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--no-early-stop", description = "Do not stop clearly losing runs early.")
+    boolean noEarlyStop;
+    @Option(names = "--no-scale-check", description = "Skip re-running the kept changes at a larger model at the end.")
+    boolean noScaleCheck;
+    @Option(names = "--checkpoint-every", defaultValue = "30", paramLabel = "SECONDS", description = "Checkpoint runs this often, to resume after a kill (default: ${DEFAULT-VALUE}).")
+    double checkpointEvery;
+    @Option(names = "--json", description = "Print one JSON object as the last line of stdout.")
+    boolean json;
+    @Mixin
+    LlmOptions llm;
+
+    @Override
+    public Integer call() {
+        var o = new Output(json);
+        var labDir = Lab.at(lab);
+        if (concurrency < 1) throw new IllegalArgumentException("--concurrency must be at least 1");
+        int perRun = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / concurrency);
+        if (perRun < 1) throw new IllegalArgumentException("--threads must be at least 1");
+        // checks the API key, endpoint and model before anything is trained
+        Researcher theResearcher = AgentResearchers.create(researcher, llm.settings(researcher, seed));
+        {
+            var s = Store.open(labDir.store());
+            StudySettings settings;
+            if (resume) {
+                var name = study != null ? study : latestUnfinished(s);
+                if (!StudySettings.exists(labDir.studies().resolve(name)))
+                    throw new IllegalArgumentException("there is no study " + name + " in " + labDir.dir()
+                            + " to resume; list the studies with `flywheel studies`, or check --lab");
+                settings = StudySettings.read(labDir.studies().resolve(name), labDir.cache().root())
+                        .withExecution(labDir.cache().root(), concurrency, perRun);
+                if (!settings.researcher().equals(theResearcher.id()))
+                    theResearcher = AgentResearchers.create(settings.researcher(), llm.settings(settings.researcher(), seed));
+            } else {
+                settings = newSettings(labDir, perRun, theResearcher.id());
+            }
+            Executor ex = switch (executor) {
+                case "child" -> new ChildJvmExecutor();
+                case "in-process" -> new InProcessExecutor(s);
+                default -> throw new IllegalArgumentException("--executor must be child or in-process, not " + executor);
+            };
+            var progress = new StudyProgress(o.human(), TrainCommand.dataProgress(o));
+            o.say("study %s: researcher %s, budget %s, runs of %s on %s%s", settings.name(), settings.researcher(),
+                    settings.budget().format(), settings.runBudget().format(), settings.start().data().source(),
+                    resume ? " (resumed)" : "");
+            o.say("journal: %s", settings.dir().resolve(Study.JOURNAL));
+            Conclusion c;
+            try (var theStudy = Study.open(settings, resume, s, ex, progress)) {
+                c = StudyLoop.run(theStudy, theResearcher);
+            }
+            progress.endLine();
+            report(o, c);
+            return 0;
+        }
+    }
+
+    private StudySettings newSettings(Lab labDir, int perRun, String researcherId) {
+        var b = brief != null ? Brief.read(brief) : Brief.defaults();
+        var start = b.startingRecipe();
+        if (data != null) start = start.with("data.source", data);
+        if (runBudget != null) {
+            var rb = RunBudget.parse(runBudget);
+            start = start.with(Map.of("budget.kind", rb.kind(), "budget.amount", rb.amount()));
+        }
+        var studyBudget = budget != null ? StudyBudget.parse(budget)
+                : b.studyBudget().orElse(StudyBudget.parse("10m"));
+        var name = study != null ? study : researcher.toLowerCase(Locale.ROOT) + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+        return new StudySettings(name, b, start, researcherId, studyBudget,
+                labDir.studies().resolve(name), labDir.cache().root(), concurrency, perRun, !noEarlyStop,
+                !noScaleCheck, checkpointEvery);
+    }
+
+    private static String latestUnfinished(Store store) {
+        var open = store.studies().stream().filter(s -> !s.finished()).toList();
+        if (open.isEmpty())
+            throw new IllegalArgumentException("there is no unfinished study to resume; name one with --study, or list them with `flywheel studies`");
+        return open.getLast().name();
+    }
+
+    private static void report(Output o, Conclusion c) {
+        o.say("");
+        o.say("study %s finished: %d runs, %d kept", c.study(), c.runs(), c.kept());
+        if (c.baselineMetric() != null && c.bestMetric() != null)
+            o.say("%s: baseline %.4f (%s) → best %.4f (%s), %+.4f; noise floor σ %.4f", c.metric(), c.baselineMetric(),
+                    c.baselineRun(), c.bestMetric(), c.bestRun(), c.bestMetric() - c.baselineMetric(),
+                    c.noiseFloor() == null ? Double.NaN : c.noiseFloor());
+        for (var k : c.keptChanges()) o.say("  kept: %s", k);
+        if (c.scaleCheck() != null) o.say("scale check: %s", c.scaleCheck());
+        if (c.testMetric() != null) o.say("held-out test %s of the best: %.4f", c.metric(), c.testMetric());
+        o.say("best recipe: %s (./flywheel train --recipe %s)", c.bestRecipe(), c.bestRecipe());
+        o.say("journal: %s", c.journal());
+        var j = new LinkedHashMap<String, Object>();
+        String unit = c.metric().equals("val_loss") ? "loss" : "bpb";
+        j.put("study", c.study());
+        j.put("metric", c.metric());
+        j.put("runs", c.runs());
+        j.put("kept", c.kept());
+        j.put("baseline_" + unit, c.baselineMetric());
+        j.put("best_" + unit, c.bestMetric());
+        j.put("noise_" + unit, c.noiseFloor());
+        j.put("test_" + unit, c.testMetric());
+        j.put("baseline_run", c.baselineRun());
+        j.put("best_run", c.bestRun());
+        j.put("kept_changes", c.keptChanges());
+        j.put("scale_check", c.scaleCheck());
+        j.put("best_recipe", c.bestRecipe().toString());
+        j.put("journal", c.journal().toString());
+        j.put("results", c.results().toString());
+        j.put("chart", c.chart().toString());
+        o.result(j);
+    }
+}
