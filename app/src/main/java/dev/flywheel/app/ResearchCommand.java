@@ -30,8 +30,9 @@ import java.util.concurrent.Callable;
  * the noise, a scale check, the held-out test, and a journal to read afterwards.
  */
 @Command(name = "research", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Run a research study: a researcher proposes changes to a starting recipe, each is trained under a",
-                "fixed budget and kept only if it beats the best so far by more than the noise floor.",
+        description = {"Run a research study: changes to a recipe, each kept only if it beats the noise.",
+                "A researcher proposes changes to a starting recipe; each is trained under a fixed budget and kept only if",
+                "it beats the best so far by more than the noise floor.",
                 "With no flags: a 10-minute study of 30-second runs on the JDK's sources with the built-in researcher.",
                 "The journal (journal.md, results.tsv, progress.png) is in LAB/studies/NAME."})
 final class ResearchCommand implements Callable<Integer> {

@@ -88,6 +88,7 @@ public final class ChildJvmExecutor implements Executor {
         cmd.add("jdk.incubator.vector");
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-XX:+UseParallelGC");
+        cmd.add("-Xmn64m"); // as the launcher: a run allocates little per step, a large young generation only costs RSS
         cmd.add("-Xss4m");
         cmd.add("-D" + RunMain.WARMUP + "=" + settings.warmupSeconds());
         cmd.addAll(settings.javaOptions());
