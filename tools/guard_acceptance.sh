@@ -11,7 +11,7 @@ data="${FLYWHEEL_SHARED:-$root/../shared}/data/tinyshakespeare/input.txt"
 mkdir -p "$out"
 fw="$root/flywheel"
 nano=(--data "$data" --tokenizer char --split contiguous --layers 4 --heads 4 --dim 128 --seq 64 --batch 12
-      --lr 1e-3 --min-lr 1e-4 --warmup 100 --beta2 0.99 --weight-decay 0.1 --grad-clip 1.0 --eval-batches 200
+      --beta2 0.99 --weight-decay 0.1 --grad-clip 1.0 --eval-batches 200
       --sample-tokens 0 --lab "$out/lab")
 
 run() { # name, args...
@@ -23,12 +23,12 @@ run() { # name, args...
 }
 field() { python3 -c "import json,sys; d=json.loads(open('$1').read().strip().splitlines()[-1]); print(d.get('$2'))"; }
 
-run clean "${nano[@]}" --steps 2000
+run clean "${nano[@]}" --steps 2000 --lr 1e-3 --min-lr 1e-4 --warmup 100
 faults=("corrupt-batch@1000:20" "lr-spike@1000:100" "nan@1000")
 for f in "${faults[@]}"; do
   tag="${f//[@:]/-}"
-  run "guarded-$tag" "${nano[@]}" --steps 2000 --inject "$f" --guard remediate
-  run "unguarded-$tag" "${nano[@]}" --steps 2000 --inject "$f" --guard off
+  run "guarded-$tag" "${nano[@]}" --steps 2000 --lr 1e-3 --min-lr 1e-4 --warmup 100 --inject "$f" --guard remediate
+  run "unguarded-$tag" "${nano[@]}" --steps 2000 --lr 1e-3 --min-lr 1e-4 --warmup 100 --inject "$f" --guard off
 done
 
 clean=$(field "$out/clean.json" val_loss)
