@@ -30,10 +30,14 @@ class GuardTest {
     static DataCache cache;
 
     static Path shakespeare() {
-        for (Path p : new Path[] {Path.of("../../shared/data/tinyshakespeare/input.txt"), Path.of("../shared/data/tinyshakespeare/input.txt")}) {
-            if (Files.isRegularFile(p)) return p.toAbsolutePath();
+        // FLYWHEEL_SHARED, else the folder 'shared' beside the repository (as CI has it)
+        var shared = System.getenv("FLYWHEEL_SHARED");
+        for (Path p : new Path[] {shared == null ? null : Path.of(shared, "data/tinyshakespeare/input.txt"),
+                Path.of("../../shared/data/tinyshakespeare/input.txt"), Path.of("../shared/data/tinyshakespeare/input.txt")}) {
+            if (p != null && Files.isRegularFile(p)) return p.toAbsolutePath();
         }
-        throw new IllegalStateException("tests need ../shared/data/tinyshakespeare beside the repository");
+        throw new IllegalStateException("tests need Tiny Shakespeare: set FLYWHEEL_SHARED to the folder holding "
+                + "data/tinyshakespeare (normally 'shared' beside the repository)");
     }
 
     @BeforeAll

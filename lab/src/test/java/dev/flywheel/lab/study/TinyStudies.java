@@ -15,11 +15,14 @@ public final class TinyStudies {
     }
 
     public static Path shakespeare() {
-        for (Path p : new Path[]{Path.of("../../shared/data/tinyshakespeare/input.txt"), Path.of("../shared/data/tinyshakespeare/input.txt"),
-                Path.of("/work/shared/data/tinyshakespeare/input.txt")}) {
-            if (Files.isRegularFile(p)) return p.toAbsolutePath().normalize();
+        // FLYWHEEL_SHARED, else the folder 'shared' beside the repository (as CI has it)
+        var shared = System.getenv("FLYWHEEL_SHARED");
+        for (Path p : new Path[] {shared == null ? null : Path.of(shared, "data/tinyshakespeare/input.txt"),
+                Path.of("../../shared/data/tinyshakespeare/input.txt"), Path.of("../shared/data/tinyshakespeare/input.txt")}) {
+            if (p != null && Files.isRegularFile(p)) return p.toAbsolutePath().normalize();
         }
-        throw new IllegalStateException("tests need ../shared/data/tinyshakespeare beside the repository");
+        throw new IllegalStateException("tests need Tiny Shakespeare: set FLYWHEEL_SHARED to the folder holding "
+                + "data/tinyshakespeare (normally 'shared' beside the repository)");
     }
 
     /** A tiny char-model recipe on Tiny Shakespeare: one layer, width 32, 8 × 32 tokens a step. */
