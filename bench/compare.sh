@@ -12,7 +12,7 @@
 # Options:
 #   -r, --repeats R     runs per engine and shape (default 3)
 #   --steps N           timed steps per run (default: chosen per shape for ~10 s of work, 3..30)
-#   --warmup W          untimed steps per run (default: ~3 s of work, 2 to 40 steps)
+#   --warmup W          untimed steps per run (default: ~3 s of work, 2 to 100 steps)
 #   --threads N         threads for both engines (default 2)
 #   --flywheel-only     skip PyTorch (no torch needed)
 #   --torch-only        skip Flywheel
@@ -126,11 +126,11 @@ plan() { # L H C T B V -> "steps warmup"
   awk -v L="$1" -v C="$3" -v T="$4" -v B="$5" -v V="$6" -v S="$steps" -v W="$warmup" 'BEGIN {
     params = 12 * L * C * C + V * C
     flops = 6 * params * B * T + 12 * L * B * T * T * C
-    s = int(1e12 / flops + 0.5); if (s < 3) s = 3; if (s > 30) s = 30
+    s = int(1e12 / flops + 0.5); if (s < 3) s = 3; if (s > 300) s = 300
     if (S != "") s = S
     # warm-up: ~3 s of work, so that both are measured warm (the JVM compiles its kernels in the first
-    # seconds; PyTorch allocates in its first steps), at least 2 steps, at most 40
-    w = int(3e11 / flops + 0.5); if (w < 2) w = 2; if (w > 40) w = 40
+    # seconds; PyTorch allocates in its first steps), at least 2 steps, at most 100
+    w = int(3e11 / flops + 0.5); if (w < 2) w = 2; if (w > 100) w = 100
     if (W != "") w = W
     print s, w }'
 }
