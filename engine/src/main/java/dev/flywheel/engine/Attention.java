@@ -17,7 +17,10 @@ import java.util.Arrays;
  * the block on the diagonal. The probabilities are not stored: the forward pass keeps each row's max and 1/sum
  * (B,NH,T), and the backward pass recomputes the scores with the same kernel on the same packed operands, so it
  * sees bit for bit the probabilities of the forward pass. This keeps activation memory at O(T) per head instead
- * of O(T²).
+ * of O(T²). When the probabilities of all layers fit a memory budget (short sequences: the budget is a quarter of
+ * the model's other activations) and there is no soft-cap, the forward pass keeps them instead — the blocks on and
+ * below the diagonal, exactly as the softmax left them — and the backward pass reads them rather than recomputing:
+ * the same bits, less work.
  */
 public final class Attention {
 
@@ -38,6 +41,14 @@ public final class Attention {
      */
     private final float[] keep, bias;
     private final int tp8, hsPad;
+    /**
+     * The forward pass's probabilities, kept for the backward pass (empty when they are recomputed): per layer, per
+     * (batch, head), the query blocks one after another, block ib as (kv rounded up to MR, QB) at
+     * {@link #blockOff}[ib].
+     */
+    private final float[] probs;
+    private final int[] blockOff;
+    private final int perHead;
 
     /** Per-thread scratch for one head: packed operands and tiles. */
     private final ThreadLocal<Scratch> scratch;
@@ -69,7 +80,33 @@ public final class Attention {
         }
     }
 
+    /** Attention for one (batch, seq) shape that recomputes the probabilities in the backward pass. */
     public Attention(ModelConfig cfg, int batch, int seq) {
+        this(cfg, batch, seq, 0);
+    }
+
+    /**
+     * Attention for one (batch, seq) shape and {@code layers} layers, keeping the probabilities of every layer for
+     * the backward pass when {@link #keepsProbabilities} says so for this budget (in floats).
+     */
+    public Attention(ModelConfig cfg, int batch, int seq, int layers, long budget) {
+        this(cfg, batch, seq, keepsProbabilities(cfg, batch, seq, layers, budget) ? layers : 0);
+    }
+
+    /** Floats of kept probabilities per layer for a shape: the blocks on and below the diagonal of every head. */
+    public static long probabilityFloats(ModelConfig cfg, int batch, int seq) {
+        long perHead = 0;
+        for (int i0 = 0; i0 < seq; i0 += QB) perHead += (long) keyRows(seq, i0) * QB;
+        return (long) batch * cfg.heads() * perHead;
+    }
+
+    /** Whether the probabilities of all layers are kept: no soft-cap, and they fit the budget (floats). */
+    public static boolean keepsProbabilities(ModelConfig cfg, int batch, int seq, int layers, long budget) {
+        long floats = layers * probabilityFloats(cfg, batch, seq);
+        return cfg.attnSoftCap() <= 0 && layers > 0 && floats <= budget && floats <= Integer.MAX_VALUE - 16;
+    }
+
+    private Attention(ModelConfig cfg, int batch, int seq, int keptLayers) {
         this.batch = batch;
         this.seq = seq;
         this.dim = cfg.dim();
@@ -105,6 +142,24 @@ public final class Attention {
             }
         }
         this.scratch = ThreadLocal.withInitial(Scratch::new);
+        int blocks = (seq + QB - 1) / QB, off = 0;
+        this.blockOff = new int[blocks];
+        for (int ib = 0; ib < blocks; ib++) {
+            blockOff[ib] = off;
+            off += keyRows(seq, ib * QB) * QB;
+        }
+        this.perHead = off;
+        this.probs = new float[keptLayers == 0 ? 0 : Math.toIntExact(keptLayers * probabilityFloats(cfg, batch, seq))];
+    }
+
+    /** Rows of a query block's scores: its keys 0 .. min(T, i0 + QB), rounded up to whole micro-kernel tiles. */
+    private static int keyRows(int seq, int i0) {
+        return (Math.min(seq, i0 + QB) + MR - 1) / MR * MR;
+    }
+
+    /** Whether this attention keeps the forward pass's probabilities for the backward pass. */
+    public boolean keepsProbabilities() {
+        return probs.length > 0;
     }
 
     /**
@@ -117,7 +172,19 @@ public final class Attention {
     public void forward(Parallel pool, float[] qkv, int qkvOff, float[] qRstd, float[] kRstd, int statOff,
                         float[] params, int gqOff, int gkOff, float[] rowMax, float[] rowInv, int softOff, float[] y,
                         int yOff, float[] maxLogit, int maxOff) {
+        forward(pool, -1, qkv, qkvOff, qRstd, kRstd, statOff, params, gqOff, gkOff, rowMax, rowInv, softOff, y, yOff,
+                maxLogit, maxOff);
+    }
+
+    /**
+     * {@link #forward} of layer {@code layer}: its probabilities are kept for the backward pass when this attention
+     * keeps them (layer −1: never).
+     */
+    public void forward(Parallel pool, int layer, float[] qkv, int qkvOff, float[] qRstd, float[] kRstd,
+                        int statOff, float[] params, int gqOff, int gkOff, float[] rowMax, float[] rowInv,
+                        int softOff, float[] y, int yOff, float[] maxLogit, int maxOff) {
         final int T = seq, C = dim, NH = heads;
+        final boolean keep = layer >= 0 && probs.length > 0;
         pool.parallelFor(batch * NH, (start, end) -> {
             Scratch w = scratch.get();
             for (int bh = start; bh < end; bh++) {
@@ -129,13 +196,16 @@ public final class Attention {
                 float maxAll = Float.NEGATIVE_INFINITY;
                 for (int i0 = 0; i0 < T; i0 += QB) {
                     int bw = Math.min(QB, T - i0), kv = Math.min(T, i0 + QB);
-                    scores(w, i0, bw, kv);
-                    maxAll = Math.max(maxAll, softmax(w.sT, i0, bw, kv, rowMax, rowInv, softOff + bh * T + i0,
+                    // the block's scores, then probabilities: in the kept store, or in scratch
+                    float[] p = keep ? probs : w.sT;
+                    int po = keep ? probOffset(layer, bh, i0) : 0;
+                    scores(w, i0, bw, kv, p, po);
+                    maxAll = Math.max(maxAll, softmax(p, po, i0, bw, kv, rowMax, rowInv, softOff + bh * T + i0,
                             w.lanes));
-                    // y = p · v for the block's queries: A = p, one key per row of sT (stride QB)
+                    // y = p · v for the block's queries: A = p, one key per row (stride QB)
                     for (int mp = 0; mp < bw; mp += MR) {
                         for (int q = 0; q < hsPad; q += NR) {
-                            Matmul.kernelSet(w.sT, mp, QB, w.vpN, q * T, kv, w.yTile, mp * hsPad + q, hsPad);
+                            Matmul.kernelSet(p, po + mp, QB, w.vpN, q * T, kv, w.yTile, mp * hsPad + q, hsPad);
                         }
                     }
                     int dst = yOff + (b * T + i0) * C + h * hs;
@@ -154,7 +224,20 @@ public final class Attention {
     public void backward(Parallel pool, float[] dqkv, int dqkvOff, float[] qkv, int qkvOff, float[] qRstd,
                          float[] kRstd, int statOff, float[] params, int gqOff, int gkOff, float[] grads,
                          float[] rowMax, float[] rowInv, int softOff, float[] dy, int dyOff, float[] dq, float[] dk) {
+        backward(pool, -1, dqkv, dqkvOff, qkv, qkvOff, qRstd, kRstd, statOff, params, gqOff, gkOff, grads, rowMax,
+                rowInv, softOff, dy, dyOff, dq, dk);
+    }
+
+    /**
+     * {@link #backward} of layer {@code layer}, reading the probabilities its forward pass kept when this attention
+     * keeps them (layer −1: recomputing them).
+     */
+    public void backward(Parallel pool, int layer, float[] dqkv, int dqkvOff, float[] qkv, int qkvOff,
+                         float[] qRstd, float[] kRstd, int statOff, float[] params, int gqOff, int gkOff,
+                         float[] grads, float[] rowMax, float[] rowInv, int softOff, float[] dy, int dyOff,
+                         float[] dq, float[] dk) {
         final int T = seq, C = dim, NH = heads;
+        final boolean kept = layer >= 0 && probs.length > 0;
         pool.parallelFor(batch * NH, (start, end) -> {
             Scratch w = scratch.get();
             w.backwardBuffers();
@@ -170,8 +253,15 @@ public final class Attention {
                 Arrays.fill(w.dkBuf, 0f);
                 for (int i0 = 0; i0 < T; i0 += QB) {
                     int bw = Math.min(QB, T - i0), kv = Math.min(T, i0 + QB);
-                    scores(w, i0, bw, kv);
-                    probabilities(w, i0, bw, kv, rowMax, rowInv, softOff + bh * T + i0);
+                    float[] p = w.sT;
+                    int po = 0;
+                    if (kept) {
+                        p = probs;
+                        po = probOffset(layer, bh, i0);
+                    } else {
+                        scores(w, i0, bw, kv, p, po);
+                        probabilities(w, i0, bw, kv, rowMax, rowInv, softOff + bh * T + i0);
+                    }
                     // dp^T = v · dy^T for the block: one key per row, one query per lane
                     for (int d = 0; d < hs; d++) {
                         for (int ii = 0; ii < QB; ii++) w.dyT[d * QB + ii] = ii < bw ? dy[dyHead + (i0 + ii) * C + d] : 0f;
@@ -179,7 +269,7 @@ public final class Attention {
                     for (int j0 = 0; j0 < kv; j0 += MR) {
                         Matmul.kernelSet(w.vpA, j0 * hs, MR, w.dyT, 0, hs, w.dpT, j0 * QB, QB);
                     }
-                    scoreGradients(w, kv);
+                    scoreGradients(w, p, po, kv);
                     // dq = ds · k for the block's queries
                     for (int mp = 0; mp < bw; mp += MR) {
                         for (int q = 0; q < hsPad; q += NR) {
@@ -192,7 +282,7 @@ public final class Attention {
                     // dv += p^T · dy and dk += ds^T · q over the block's queries
                     packRows(w.dyN, dy, dyHead + i0 * C, C, 0, bw);
                     packRows(w.qN, w.q, w.qOff + i0 * w.ld, w.ld, 0, bw);
-                    Matmul.packA(w.aT, w.sT, 0, QB, 1, 0, kv, 0, bw);
+                    Matmul.packA(w.aT, p, po, QB, 1, 0, kv, 0, bw);
                     for (int j0 = 0; j0 < kv; j0 += MR) {
                         for (int q = 0; q < hsPad; q += NR) {
                             Matmul.kernelAdd(w.aT, j0 * bw, MR, w.dyN, q * bw, bw, w.dvBuf, j0 * hsPad + q, hsPad);
@@ -290,11 +380,16 @@ public final class Attention {
         }
     }
 
-    /** Scores of the block's queries against keys [0, kv): sT[j·QB + ii] = k_j · q_{i0+ii} (unscaled). */
-    private void scores(Scratch w, int i0, int bw, int kv) {
+    /** Offset of the kept probabilities of layer {@code layer}, head pair bh, the query block from i0. */
+    private int probOffset(int layer, int bh, int i0) {
+        return (layer * batch * heads + bh) * perHead + blockOff[i0 / QB];
+    }
+
+    /** Scores of the block's queries against keys [0, kv): s[so + j·QB + ii] = k_j · q_{i0+ii} (unscaled). */
+    private void scores(Scratch w, int i0, int bw, int kv, float[] s, int so) {
         Matmul.packB(w.qpT, 0, w.q, w.qOff, true, w.ld, 0, hs, i0, bw);
         for (int j0 = 0; j0 < kv; j0 += MR) {
-            Matmul.kernelSet(w.kpA, j0 * hs, MR, w.qpT, 0, hs, w.sT, j0 * QB, QB);
+            Matmul.kernelSet(w.kpA, j0 * hs, MR, w.qpT, 0, hs, s, so + j0 * QB, QB);
         }
     }
 
@@ -312,13 +407,13 @@ public final class Attention {
      * Causal softmax down the columns of sT (one per query), in place: logits, then probabilities. Stores each
      * query's max and 1/sum and returns the largest logit of the valid queries.
      */
-    private float softmax(float[] sT, int i0, int bw, int kv, float[] rowMax, float[] rowInv, int stat,
+    private float softmax(float[] sT, int so, int i0, int bw, int kv, float[] rowMax, float[] rowInv, int stat,
                           float[] lanes) {
         for (int h = 0; h < QB; h += L) {
-            if (softCap > 0) cappedLogits(sT, h, i0, kv, lanes);
-            else logits(sT, h, i0, kv, lanes);
-            exponentials(sT, h, i0, kv, lanes);
-            normalise(sT, h, kv, lanes);
+            if (softCap > 0) cappedLogits(sT, so + h, h, i0, kv, lanes);
+            else logits(sT, so + h, h, i0, kv, lanes);
+            exponentials(sT, so + h, h, i0, kv, lanes);
+            normalise(sT, so + h, kv, lanes, h);
         }
         float maxAll = Float.NEGATIVE_INFINITY;
         for (int ii = 0; ii < bw; ii++) {
@@ -329,11 +424,11 @@ public final class Attention {
         return maxAll;
     }
 
-    /** Column h: x = s·scale (masked: −∞) in place; the column max into lanes[h..]. */
-    private void logits(float[] sT, int h, int i0, int kv, float[] lanes) {
+    /** Column h (at sT[c + j·QB]): x = s·scale (masked: −∞) in place; the column max into lanes[h..]. */
+    private void logits(float[] sT, int c, int h, int i0, int kv, float[] lanes) {
         var m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < kv; j++) {
-            int o = j * QB + h;
+            int o = c + j * QB;
             var x = FloatVector.fromArray(S, sT, o).mul(scale).add(FloatVector.fromArray(S, bias, maskRow(j, i0) + h));
             x.intoArray(sT, o);
             m = m.max(x);
@@ -342,10 +437,10 @@ public final class Attention {
     }
 
     /** {@link #logits} with the soft-cap: x = cap·tanh(s·scale/cap). */
-    private void cappedLogits(float[] sT, int h, int i0, int kv, float[] lanes) {
+    private void cappedLogits(float[] sT, int c, int h, int i0, int kv, float[] lanes) {
         var m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int j = 0; j < kv; j++) {
-            int o = j * QB + h;
+            int o = c + j * QB;
             var x = FastMath.tanh(FloatVector.fromArray(S, sT, o).mul(scale).div(softCap)).mul(softCap)
                     .add(FloatVector.fromArray(S, bias, maskRow(j, i0) + h));
             x.intoArray(sT, o);
@@ -355,11 +450,11 @@ public final class Attention {
     }
 
     /** Column h: e = exp(x − max)·keep in place; 1/Σe into lanes[QB + h..]. */
-    private void exponentials(float[] sT, int h, int i0, int kv, float[] lanes) {
+    private void exponentials(float[] sT, int c, int h, int i0, int kv, float[] lanes) {
         var m = FloatVector.fromArray(S, lanes, h);
         var s = FloatVector.zero(S);
         for (int j = 0; j < kv; j++) {
-            int o = j * QB + h;
+            int o = c + j * QB;
             var e = FastMath.exp(FloatVector.fromArray(S, sT, o).sub(m))
                     .mul(FloatVector.fromArray(S, keep, maskRow(j, i0) + h));
             e.intoArray(sT, o);
@@ -369,10 +464,10 @@ public final class Attention {
     }
 
     /** Column h: p = e · (1/Σe). */
-    private static void normalise(float[] sT, int h, int kv, float[] lanes) {
+    private static void normalise(float[] sT, int c, int kv, float[] lanes, int h) {
         var inv = FloatVector.fromArray(S, lanes, QB + h);
         for (int j = 0; j < kv; j++) {
-            int o = j * QB + h;
+            int o = c + j * QB;
             FloatVector.fromArray(S, sT, o).mul(inv).intoArray(sT, o);
         }
     }
@@ -390,7 +485,7 @@ public final class Attention {
         }
         for (int h = 0; h < QB; h += L) {
             if (softCap > 0) cappedLogits(w.sT, w.fT, h, i0, kv);
-            else logits(w.sT, h, i0, kv, lanes);
+            else logits(w.sT, h, h, i0, kv, lanes);
             recomputed(w.sT, h, i0, kv, lanes);
         }
     }
@@ -420,37 +515,38 @@ public final class Attention {
      * ds = p ⊙ (dp − Σ_j p·dp) · (soft-cap derivative) · scale, in place of dp in w.dpT (one query per lane; the
      * sum runs down the keys in order).
      */
-    private void scoreGradients(Scratch w, int kv) {
+    private void scoreGradients(Scratch w, float[] p, int po, int kv) {
         for (int h = 0; h < QB; h += L) {
-            rowDots(w.sT, w.dpT, h, kv, w.lanes);
-            if (softCap > 0) cappedScoreGradients(w.sT, w.dpT, w.fT, h, kv, w.lanes);
-            else scoreGradients(w.sT, w.dpT, h, kv, w.lanes);
+            rowDots(p, po, w.dpT, h, kv, w.lanes);
+            if (softCap > 0) cappedScoreGradients(p, po, w.dpT, w.fT, h, kv, w.lanes);
+            else scoreGradients(p, po, w.dpT, h, kv, w.lanes);
         }
     }
 
-    /** Column h: Σ_j p·dp into lanes[h..]. */
-    private static void rowDots(float[] p, float[] dp, int h, int kv, float[] lanes) {
+    /** Column h: Σ_j p·dp into lanes[h..] (p at po, dp at 0, both with row stride QB). */
+    private static void rowDots(float[] p, int po, float[] dp, int h, int kv, float[] lanes) {
         var d = FloatVector.zero(S);
         for (int j = 0; j < kv; j++) {
             int o = j * QB + h;
-            d = FloatVector.fromArray(S, p, o).fma(FloatVector.fromArray(S, dp, o), d);
+            d = FloatVector.fromArray(S, p, po + o).fma(FloatVector.fromArray(S, dp, o), d);
         }
         d.intoArray(lanes, h);
     }
 
-    private void scoreGradients(float[] p, float[] dp, int h, int kv, float[] lanes) {
+    private void scoreGradients(float[] p, int po, float[] dp, int h, int kv, float[] lanes) {
         var d = FloatVector.fromArray(S, lanes, h);
         for (int j = 0; j < kv; j++) {
             int o = j * QB + h;
-            FloatVector.fromArray(S, p, o).mul(FloatVector.fromArray(S, dp, o).sub(d)).mul(scale).intoArray(dp, o);
+            FloatVector.fromArray(S, p, po + o).mul(FloatVector.fromArray(S, dp, o).sub(d)).mul(scale)
+                    .intoArray(dp, o);
         }
     }
 
-    private void cappedScoreGradients(float[] p, float[] dp, float[] f, int h, int kv, float[] lanes) {
+    private void cappedScoreGradients(float[] p, int po, float[] dp, float[] f, int h, int kv, float[] lanes) {
         var d = FloatVector.fromArray(S, lanes, h);
         for (int j = 0; j < kv; j++) {
             int o = j * QB + h;
-            FloatVector.fromArray(S, p, o).mul(FloatVector.fromArray(S, dp, o).sub(d))
+            FloatVector.fromArray(S, p, po + o).mul(FloatVector.fromArray(S, dp, o).sub(d))
                     .mul(FloatVector.fromArray(S, f, o)).mul(scale).intoArray(dp, o);
         }
     }

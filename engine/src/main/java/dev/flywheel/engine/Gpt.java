@@ -124,7 +124,7 @@ public final class Gpt {
             Matmul.forward(pool, a.qkv, l * BT * 3 * C, a.ln1, lc, params, blk.qkvW(), blk.qkvB() >= 0 ? params : null,
                     blk.qkvB(), BT, C, 3 * C);
             profile.lap(Profile.Phase.MATMUL);
-            a.attention.forward(pool, a.qkv, l * BT * 3 * C, a.qRstd, a.kRstd, l * b * NH * t, params, blk.qNorm(),
+            a.attention.forward(pool, l, a.qkv, l * BT * 3 * C, a.qRstd, a.kRstd, l * b * NH * t, params, blk.qNorm(),
                     blk.kNorm(), a.rowMax, a.rowInv, l * b * NH * t, a.atty, lc, a.maxLogit, l * b * NH);
             profile.lap(Profile.Phase.ATTENTION);
             Matmul.forward(pool, a.res2, lc, a.atty, lc, params, blk.projW(), blk.projB() >= 0 ? params : null,
@@ -224,7 +224,7 @@ public final class Gpt {
             Matmul.backward(pool, a.datty, 0, grads, blk.projW(), blk.projB() >= 0 ? grads : null, blk.projB(),
                     a.dres, 0, a.atty, lc, params, blk.projW(), BT, C, C);
             profile.lap(Profile.Phase.MATMUL);
-            a.attention.backward(pool, a.dqkv, 0, a.qkv, l * BT * 3 * C, a.qRstd, a.kRstd, l * b * NH * t, params,
+            a.attention.backward(pool, l, a.dqkv, 0, a.qkv, l * BT * 3 * C, a.qRstd, a.kRstd, l * b * NH * t, params,
                     blk.qNorm(), blk.kNorm(), grads, a.rowMax, a.rowInv, l * b * NH * t, a.datty, 0, a.dq, a.dk);
             profile.lap(Profile.Phase.ATTENTION);
             Matmul.backward(pool, a.dln, 0, grads, blk.qkvW(), blk.qkvB() >= 0 ? grads : null, blk.qkvB(), a.dqkv, 0,
@@ -359,10 +359,22 @@ public final class Gpt {
             dfcAct = new float[BT * H];
             dq = new float[BT * C];
             dk = new float[BT * C];
-            attention = new Attention(cfg, b, t);
+            attention = new Attention(cfg, b, t, L, probabilityBudget(cfg, b, t));
         }
 
         static long floats(ModelConfig cfg, int b, int t) {
+            long base = baseFloats(cfg, b, t);
+            long kept = Attention.keepsProbabilities(cfg, b, t, cfg.layers(), probabilityBudget(cfg, b, t))
+                    ? cfg.layers() * Attention.probabilityFloats(cfg, b, t) : 0;
+            return base + kept;
+        }
+
+        /** The attention keeps its probabilities for the backward pass when they add at most a quarter. */
+        static long probabilityBudget(ModelConfig cfg, int b, int t) {
+            return baseFloats(cfg, b, t) / 4;
+        }
+
+        private static long baseFloats(ModelConfig cfg, int b, int t) {
             long C = cfg.dim(), L = cfg.layers(), V = cfg.vocabSize(), NH = cfg.heads(), H = cfg.mlpHidden();
             long BT = (long) b * t, HF = cfg.activation() == ModelConfig.Activation.SWIGLU ? 2 * H : H;
             long perLayer = BT * C * 6 + BT * 3 * C + BT * 4 + 2 * BT * NH + BT * HF + BT * H

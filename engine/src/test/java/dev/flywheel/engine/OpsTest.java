@@ -9,6 +9,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.Random;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Each float kernel of the engine, forward and backward, against the double-precision autograd reference (whose
  * own gradients are checked against finite differences in {@link ReferenceGradientTest}). The backward passes are
@@ -168,6 +170,18 @@ class OpsTest {
             Check.close("attention dgq", grads, 0, gq.grad, TOL);
             Check.close("attention dgk", grads, hs, gk.grad, TOL);
         }
+        // keeping the probabilities of the forward pass (as layer 1 of 2) instead of recomputing them: same bits
+        var kept = new Attention(cfg, b, t, 2, Long.MAX_VALUE);
+        assertThat(kept.keepsProbabilities()).as("kept unless soft-capped").isEqualTo(cap <= 0);
+        float[] y2 = new float[bt * c], rowMax2 = new float[bt * nh], rowInv2 = new float[bt * nh];
+        float[] qr2 = new float[bt * nh], kr2 = new float[bt * nh];
+        kept.forward(POOL, 1, qkv, 0, qr2, kr2, 0, params, 0, hs, rowMax2, rowInv2, 0, y2, 0, new float[b * nh], 0);
+        assertThat(y2).as("forward, probabilities kept").containsExactly(y);
+        float[] dqkv2 = new float[bt * 3 * c], grads2 = new float[2 * hs];
+        kept.backward(POOL, 1, dqkv2, 0, qkv, 0, qr2, kr2, 0, params, 0, hs, grads2, rowMax2, rowInv2, 0,
+                toFloat(g), 0, new float[bt * c], new float[bt * c]);
+        assertThat(dqkv2).as("backward from the kept probabilities").containsExactly(dqkv);
+        assertThat(grads2).as("gain gradients from the kept probabilities").containsExactly(grads);
     }
 
     @ParameterizedTest(name = "zLoss={0}")
