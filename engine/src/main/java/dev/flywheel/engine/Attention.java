@@ -14,8 +14,8 @@ import java.util.Arrays;
  * see (0 .. last query of the block) are computed with the matmul micro-kernel <em>transposed</em> — one row per
  * key, one lane per query — so that the softmax over keys runs down the rows: every lane keeps its own running
  * max and sum, in key order, with no horizontal vector reduction, and the upper triangle is never computed beyond
- * the block on the diagonal. The probabilities are not stored: the forward pass keeps each row's max and 1/sum
- * (B,NH,T), and the backward pass recomputes the scores with the same kernel on the same packed operands, so it
+ * the block on the diagonal. For long sequences the probabilities are not stored: the forward pass keeps each
+ * row's max and 1/sum (B,NH,T), and the backward pass recomputes the scores with the same kernel on the same packed operands, so it
  * sees bit for bit the probabilities of the forward pass. This keeps activation memory at O(T) per head instead
  * of O(T²). When the probabilities of all layers fit a memory budget (short sequences: the budget is a quarter of
  * the model's other activations) and there is no soft-cap, the forward pass keeps them instead — the blocks on and
