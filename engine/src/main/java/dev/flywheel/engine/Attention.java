@@ -24,7 +24,7 @@ import java.util.Arrays;
  */
 public final class Attention {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Simd.FLOAT;
     private static final int L = S.length();
     private static final int MR = Matmul.MR, NR = Matmul.NR;
     /** Queries per block: the width of one micro-kernel tile. */
@@ -157,6 +157,15 @@ public final class Attention {
         return (Math.min(seq, i0 + QB) + MR - 1) / MR * MR;
     }
 
+    /**
+     * First query of the micro-kernel tile that covers the block's queries from mp0: mp0 itself, or, when MR does not
+     * divide QB (5-row kernels), the last tile moved back to end at QB. Its first rows are then computed twice,
+     * both times by the same chain of FMAs, so with the same bits.
+     */
+    private static int queryTile(int mp0) {
+        return Math.min(mp0, QB - MR);
+    }
+
     /** Whether this attention keeps the forward pass's probabilities for the backward pass. */
     public boolean keepsProbabilities() {
         return probs.length > 0;
@@ -203,7 +212,8 @@ public final class Attention {
                     maxAll = Math.max(maxAll, softmax(p, po, i0, bw, kv, rowMax, rowInv, softOff + bh * T + i0,
                             w.lanes));
                     // y = p · v for the block's queries: A = p, one key per row (stride QB)
-                    for (int mp = 0; mp < bw; mp += MR) {
+                    for (int mp0 = 0; mp0 < bw; mp0 += MR) {
+                        int mp = queryTile(mp0);
                         for (int q = 0; q < hsPad; q += NR) {
                             Matmul.kernelSet(p, po + mp, QB, w.vpN, q * T, kv, w.yTile, mp * hsPad + q, hsPad);
                         }
@@ -271,7 +281,8 @@ public final class Attention {
                     }
                     scoreGradients(w, p, po, kv);
                     // dq = ds · k for the block's queries
-                    for (int mp = 0; mp < bw; mp += MR) {
+                    for (int mp0 = 0; mp0 < bw; mp0 += MR) {
+                        int mp = queryTile(mp0);
                         for (int q = 0; q < hsPad; q += NR) {
                             Matmul.kernelSet(w.dpT, mp, QB, w.kpN, q * T, kv, w.dqTile, mp * hsPad + q, hsPad);
                         }

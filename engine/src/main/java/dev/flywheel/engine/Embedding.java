@@ -8,7 +8,7 @@ public final class Embedding {
 
     private Embedding() {}
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Simd.FLOAT;
     private static final int L = S.length();
 
     /** out (B,T,C); tokens (B,T); wte (V,C) at wteOff; wpe (T,C) at wpeOff, or wpeOff &lt; 0 for no positions. */

@@ -18,7 +18,7 @@ public final class FastMath {
 
     private FastMath() {}
 
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = Simd.FLOAT;
 
     static final float LOG2E = 1.44269504088896341f;
     static final float LN2_HI = 0.693145751953125f;

@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * classic packed GEMM (Goto/BLIS): for each block of {@link #NB} columns and each block of {@link #KC} of the depth,
  * B is packed once into panels of {@link #NR} columns (shared by all threads), then the rows are cut into tasks
  * that pack their block of A into micro-panels of {@link #MR} rows and run an MR×NR register-tiled micro-kernel
- * (8 rows × 2 vectors: 16 accumulators, enough independent FMA chains to hide the FMA latency).
+ * (2 vectors wide, {@link #MR} rows: enough independent FMA chains to hide the FMA latency).
  *
  * <p>Every element of C is one chain of fused multiply-adds over k in increasing order, starting from 0 (or from
  * C's old value when accumulating) and carried from one k-block to the next through C. Which thread computes an
@@ -27,12 +27,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class Matmul {
 
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final VectorSpecies<Float> S = Simd.FLOAT;
     static final int L = S.length();
     /** Columns of C per register tile: two vectors. */
     static final int NR = 2 * L;
-    /** Rows of C per register tile. */
-    static final int MR = 8;
+    /**
+     * Rows of C per register tile: 8 with 512-bit vectors (16 accumulators of the 32 registers), 5 with narrower ones
+     * (10 accumulators of AVX2's 16 registers; see the 5-row kernels for why not 6).
+     */
+    static final int MR = L >= 16 ? 8 : 5;
     /** Largest depth of one packed block. */
     static final int KC = Integer.getInteger("fw.kc", 256);
     /** Rows of C per task (at most). */
@@ -255,7 +258,7 @@ public final class Matmul {
             this.panels = (nb + NR - 1) / NR;
             int need = panels * NR * (blockStart(k, kBlocks, kb1) - kBase);
             if (bPack.length < need) bPack = new float[need];
-            int mc = Math.min(MC, (m + MR - 1) / MR * MR), nt = Math.min(panels * NR, NTMAX);
+            int mc = Math.min(MC / MR * MR, (m + MR - 1) / MR * MR), nt = Math.min(panels * NR, NTMAX);
             int minTasks = threads == 1 ? 1 : MINT * threads;
             while (((m + mc - 1) / mc) * ((nb + nt - 1) / nt) < minTasks) {
                 if (nt >= 2 * mc && nt > NR) nt = Math.max(NR, nt / 2 / NR * NR);
@@ -566,7 +569,47 @@ public final class Matmul {
 
 
     /**
-     * The micro-kernel: C[8, NR] at co (row stride ldc) = Σ_kk ap[apo + kk·as + r] · bp[bpo + kk·NR + j] (as = MR
+     * The micro-kernel: C[MR, NR] at co (row stride ldc) = Σ_kk ap[apo + kk·as + r] · bp[bpo + kk·NR + j] (as = MR
+     * for a packed micro-panel of A; attention also passes wider strides), the sum started from zero
+     * ({@code kernelSet}), from C's old value ({@code kernelAdd}) or from a bias row bias[bo..bo+NR]
+     * ({@code kernelBias}). The {@code Rows} forms read A in place from MR rows of a row-major matrix (rows a0 + r·rs,
+     * k contiguous): for products with few columns, where packing A would cost more than it saves. Each dispatches
+     * on {@link #MR}, a constant, to the 8-row or the 5-row kernel.
+     */
+    static void kernelSet(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+        if (MR == 8) kernelSet8(ap, apo, as, bp, bpo, kc, c, co, ldc);
+        else kernelSet5(ap, apo, as, bp, bpo, kc, c, co, ldc);
+    }
+
+    static void kernelAdd(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+        if (MR == 8) kernelAdd8(ap, apo, as, bp, bpo, kc, c, co, ldc);
+        else kernelAdd5(ap, apo, as, bp, bpo, kc, c, co, ldc);
+    }
+
+    static void kernelBias(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
+                           float[] bias, int bias0) {
+        if (MR == 8) kernelBias8(ap, apo, as, bp, bpo, kc, c, co, ldc, bias, bias0);
+        else kernelBias5(ap, apo, as, bp, bpo, kc, c, co, ldc, bias, bias0);
+    }
+
+    static void kernelSetRows(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+        if (MR == 8) kernelSetRows8(a, a0, rs, bp, bpo, kc, c, co, ldc);
+        else kernelSetRows5(a, a0, rs, bp, bpo, kc, c, co, ldc);
+    }
+
+    static void kernelAddRows(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+        if (MR == 8) kernelAddRows8(a, a0, rs, bp, bpo, kc, c, co, ldc);
+        else kernelAddRows5(a, a0, rs, bp, bpo, kc, c, co, ldc);
+    }
+
+    static void kernelBiasRows(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
+                               float[] bias, int bias0) {
+        if (MR == 8) kernelBiasRows8(a, a0, rs, bp, bpo, kc, c, co, ldc, bias, bias0);
+        else kernelBiasRows5(a, a0, rs, bp, bpo, kc, c, co, ldc, bias, bias0);
+    }
+
+    /**
+     * The 8-row micro-kernel (for 512-bit vectors): C[8, NR] at co (row stride ldc) = Σ_kk ap[apo + kk·as + r] · bp[bpo + kk·NR + j] (as = MR
      * for a packed micro-panel of A; attention also passes wider strides), the sum started
      * from zero ({@code kernelSet}), from C's old value ({@code kernelAdd}) or from a bias row bias[bo..bo+NR]
      * ({@code kernelBias}). Written out by hand and calling
@@ -574,7 +617,7 @@ public final class Matmul {
      * fails to inline, and an uncommon trap in it (an untaken branch that is later taken) can leave it recompiled
      * without the intrinsics.
      */
-    static void kernelSet(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+    private static void kernelSet8(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         var c00 = FloatVector.zero(S);
         var c01 = FloatVector.zero(S);
         var c10 = FloatVector.zero(S);
@@ -638,7 +681,7 @@ public final class Matmul {
         c71.intoArray(c, co + 7 * ldc + L);
     }
 
-    static void kernelAdd(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+    private static void kernelAdd8(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         var c00 = FloatVector.fromArray(S, c, co);
         var c01 = FloatVector.fromArray(S, c, co + L);
         var c10 = FloatVector.fromArray(S, c, co + ldc);
@@ -702,7 +745,7 @@ public final class Matmul {
         c71.intoArray(c, co + 7 * ldc + L);
     }
 
-    static void kernelBias(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
+    private static void kernelBias8(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
                            float[] bias, int bias0) {
         var c00 = FloatVector.fromArray(S, bias, bias0);
         var c01 = FloatVector.fromArray(S, bias, bias0 + L);
@@ -770,7 +813,7 @@ public final class Matmul {
     // The same three kernels reading A in place from 8 rows of a row-major matrix (rows a0 + r·rs, k contiguous):
     // for products with few columns, where packing A would cost more than it saves.
 
-    static void kernelSetRows(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+    private static void kernelSetRows8(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         var c00 = FloatVector.zero(S);
         var c01 = FloatVector.zero(S);
         var c10 = FloatVector.zero(S);
@@ -835,7 +878,7 @@ public final class Matmul {
         c71.intoArray(c, co + 7 * ldc + L);
     }
 
-    static void kernelAddRows(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+    private static void kernelAddRows8(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         var c00 = FloatVector.fromArray(S, c, co);
         var c01 = FloatVector.fromArray(S, c, co + L);
         var c10 = FloatVector.fromArray(S, c, co + ldc);
@@ -900,7 +943,7 @@ public final class Matmul {
         c71.intoArray(c, co + 7 * ldc + L);
     }
 
-    static void kernelBiasRows(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
+    private static void kernelBiasRows8(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
                            float[] bias, int bias0) {
         var c00 = FloatVector.fromArray(S, bias, bias0);
         var c01 = FloatVector.fromArray(S, bias, bias0 + L);
@@ -964,6 +1007,275 @@ public final class Matmul {
         c61.intoArray(c, co + 6 * ldc + L);
         c70.intoArray(c, co + 7 * ldc);
         c71.intoArray(c, co + 7 * ldc + L);
+    }
+
+    // The same six kernels for 5 rows, for 256- and 128-bit vectors. AVX2 has 16 vector registers: 8 rows (16
+    // accumulators) cannot fit, and with 6 rows (12 accumulators, two B vectors, one broadcast A) C2 hoists the
+    // broadcasts of several rows and spills an accumulator to the stack in the inner loop, which halves the speed.
+    // 5 rows leave it room: 10 accumulators. Measured on a 2-core AVX2 EPYC, 1024^3: 6 rows 32 GFLOP/s one
+    // thread, 5 rows 68 (OpenBLAS 78-85).
+
+    private static void kernelSet5(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+        var c00 = FloatVector.zero(S);
+        var c01 = FloatVector.zero(S);
+        var c10 = FloatVector.zero(S);
+        var c11 = FloatVector.zero(S);
+        var c20 = FloatVector.zero(S);
+        var c21 = FloatVector.zero(S);
+        var c30 = FloatVector.zero(S);
+        var c31 = FloatVector.zero(S);
+        var c40 = FloatVector.zero(S);
+        var c41 = FloatVector.zero(S);
+        for (int kk = 0; kk < kc; kk++) {
+            int bo = bpo + kk * NR, ao = apo + kk * as;
+            var b0 = FloatVector.fromArray(S, bp, bo);
+            var b1 = FloatVector.fromArray(S, bp, bo + L);
+            var x = FloatVector.broadcast(S, ap[ao]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[ao + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+    }
+
+    private static void kernelAdd5(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+        var c00 = FloatVector.fromArray(S, c, co);
+        var c01 = FloatVector.fromArray(S, c, co + L);
+        var c10 = FloatVector.fromArray(S, c, co + ldc);
+        var c11 = FloatVector.fromArray(S, c, co + ldc + L);
+        var c20 = FloatVector.fromArray(S, c, co + 2 * ldc);
+        var c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
+        var c30 = FloatVector.fromArray(S, c, co + 3 * ldc);
+        var c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
+        var c40 = FloatVector.fromArray(S, c, co + 4 * ldc);
+        var c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
+        for (int kk = 0; kk < kc; kk++) {
+            int bo = bpo + kk * NR, ao = apo + kk * as;
+            var b0 = FloatVector.fromArray(S, bp, bo);
+            var b1 = FloatVector.fromArray(S, bp, bo + L);
+            var x = FloatVector.broadcast(S, ap[ao]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[ao + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+    }
+
+    private static void kernelBias5(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
+                           float[] bias, int bias0) {
+        var c00 = FloatVector.fromArray(S, bias, bias0);
+        var c01 = FloatVector.fromArray(S, bias, bias0 + L);
+        var c10 = FloatVector.fromArray(S, bias, bias0);
+        var c11 = FloatVector.fromArray(S, bias, bias0 + L);
+        var c20 = FloatVector.fromArray(S, bias, bias0);
+        var c21 = FloatVector.fromArray(S, bias, bias0 + L);
+        var c30 = FloatVector.fromArray(S, bias, bias0);
+        var c31 = FloatVector.fromArray(S, bias, bias0 + L);
+        var c40 = FloatVector.fromArray(S, bias, bias0);
+        var c41 = FloatVector.fromArray(S, bias, bias0 + L);
+        for (int kk = 0; kk < kc; kk++) {
+            int bo = bpo + kk * NR, ao = apo + kk * as;
+            var b0 = FloatVector.fromArray(S, bp, bo);
+            var b1 = FloatVector.fromArray(S, bp, bo + L);
+            var x = FloatVector.broadcast(S, ap[ao]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[ao + 1]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[ao + 2]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[ao + 3]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[ao + 4]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+    }
+
+    private static void kernelSetRows5(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+        var c00 = FloatVector.zero(S);
+        var c01 = FloatVector.zero(S);
+        var c10 = FloatVector.zero(S);
+        var c11 = FloatVector.zero(S);
+        var c20 = FloatVector.zero(S);
+        var c21 = FloatVector.zero(S);
+        var c30 = FloatVector.zero(S);
+        var c31 = FloatVector.zero(S);
+        var c40 = FloatVector.zero(S);
+        var c41 = FloatVector.zero(S);
+        int a1 = a0 + 1 * rs, a2 = a0 + 2 * rs, a3 = a0 + 3 * rs, a4 = a0 + 4 * rs;
+        for (int kk = 0; kk < kc; kk++) {
+            int bo = bpo + kk * NR;
+            var b0 = FloatVector.fromArray(S, bp, bo);
+            var b1 = FloatVector.fromArray(S, bp, bo + L);
+            var x = FloatVector.broadcast(S, a[a0 + kk]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + kk]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + kk]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + kk]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + kk]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+    }
+
+    private static void kernelAddRows5(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+        var c00 = FloatVector.fromArray(S, c, co);
+        var c01 = FloatVector.fromArray(S, c, co + L);
+        var c10 = FloatVector.fromArray(S, c, co + ldc);
+        var c11 = FloatVector.fromArray(S, c, co + ldc + L);
+        var c20 = FloatVector.fromArray(S, c, co + 2 * ldc);
+        var c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
+        var c30 = FloatVector.fromArray(S, c, co + 3 * ldc);
+        var c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
+        var c40 = FloatVector.fromArray(S, c, co + 4 * ldc);
+        var c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
+        int a1 = a0 + 1 * rs, a2 = a0 + 2 * rs, a3 = a0 + 3 * rs, a4 = a0 + 4 * rs;
+        for (int kk = 0; kk < kc; kk++) {
+            int bo = bpo + kk * NR;
+            var b0 = FloatVector.fromArray(S, bp, bo);
+            var b1 = FloatVector.fromArray(S, bp, bo + L);
+            var x = FloatVector.broadcast(S, a[a0 + kk]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + kk]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + kk]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + kk]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + kk]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
+    }
+
+    private static void kernelBiasRows5(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
+                           float[] bias, int bias0) {
+        var c00 = FloatVector.fromArray(S, bias, bias0);
+        var c01 = FloatVector.fromArray(S, bias, bias0 + L);
+        var c10 = FloatVector.fromArray(S, bias, bias0);
+        var c11 = FloatVector.fromArray(S, bias, bias0 + L);
+        var c20 = FloatVector.fromArray(S, bias, bias0);
+        var c21 = FloatVector.fromArray(S, bias, bias0 + L);
+        var c30 = FloatVector.fromArray(S, bias, bias0);
+        var c31 = FloatVector.fromArray(S, bias, bias0 + L);
+        var c40 = FloatVector.fromArray(S, bias, bias0);
+        var c41 = FloatVector.fromArray(S, bias, bias0 + L);
+        int a1 = a0 + 1 * rs, a2 = a0 + 2 * rs, a3 = a0 + 3 * rs, a4 = a0 + 4 * rs;
+        for (int kk = 0; kk < kc; kk++) {
+            int bo = bpo + kk * NR;
+            var b0 = FloatVector.fromArray(S, bp, bo);
+            var b1 = FloatVector.fromArray(S, bp, bo + L);
+            var x = FloatVector.broadcast(S, a[a0 + kk]);
+            c00 = x.fma(b0, c00);
+            c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, a[a1 + kk]);
+            c10 = x.fma(b0, c10);
+            c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, a[a2 + kk]);
+            c20 = x.fma(b0, c20);
+            c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, a[a3 + kk]);
+            c30 = x.fma(b0, c30);
+            c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, a[a4 + kk]);
+            c40 = x.fma(b0, c40);
+            c41 = x.fma(b1, c41);
+        }
+        c00.intoArray(c, co);
+        c01.intoArray(c, co + L);
+        c10.intoArray(c, co + ldc);
+        c11.intoArray(c, co + ldc + L);
+        c20.intoArray(c, co + 2 * ldc);
+        c21.intoArray(c, co + 2 * ldc + L);
+        c30.intoArray(c, co + 3 * ldc);
+        c31.intoArray(c, co + 3 * ldc + L);
+        c40.intoArray(c, co + 4 * ldc);
+        c41.intoArray(c, co + 4 * ldc + L);
     }
 
     /** Plain triple-loop reference of {@link #forward}, for tests. */

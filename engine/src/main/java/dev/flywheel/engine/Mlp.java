@@ -15,7 +15,7 @@ public final class Mlp {
     private static final float GELU_C = 0.044715f;
     /** GELU in its logistic form: 0.5·x·(1 + tanh(u)) = x·σ(2u), u = K·(x + C·x³), so 2u = x·(2K + 2KC·x²). */
     private static final float Z1 = 2 * GELU_K, Z3 = 2 * GELU_K * GELU_C, DZ3 = 3 * Z3;
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Simd.FLOAT;
     private static final int L = S.length();
     /** Elements per thread below which an elementwise loop stays on one thread. */
     static final int GRAIN = 1 << 14;

@@ -16,7 +16,7 @@ public final class Norm {
 
     private Norm() {}
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Simd.FLOAT;
     private static final int L = S.length();
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);
     /** Rows per thread below which a norm stays on one thread. */

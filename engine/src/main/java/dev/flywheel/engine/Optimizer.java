@@ -22,10 +22,10 @@ public final class Optimizer {
     private static final float NS_A = 3.4445f, NS_B = -4.7750f, NS_C = 2.0315f;
     private static final int NS_STEPS = 5;
     private static final int CHUNK = 1 << 14;
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Simd.FLOAT;
     private static final int L = S.length();
     /** Doubles of the same vector width: each float vector converts to L/DL double vectors. */
-    private static final VectorSpecies<Double> D = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> D = Simd.DOUBLE;
     private static final int DL = D.length();
     private static final ThreadLocal<double[]> DLANES = ThreadLocal.withInitial(() -> new double[DL]);
 

@@ -10,7 +10,7 @@ import jdk.incubator.vector.VectorSpecies;
  */
 public final class PeakProbe {
 
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> S = Simd.FLOAT;
 
     private PeakProbe() {}
 

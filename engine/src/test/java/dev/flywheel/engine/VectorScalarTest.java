@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class VectorScalarTest {
 
     static final Parallel ONE = new Parallel(1);
-    static final int L = FloatVector.SPECIES_PREFERRED.length();
+    static final int L = Simd.FLOAT.length();
 
     @AfterAll
     static void close() {
