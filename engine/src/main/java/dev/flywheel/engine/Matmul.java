@@ -361,6 +361,20 @@ public final class Matmul {
                 }
                 continue;
             }
+            if (mr == MR && rs == 1 && MR < L) {
+                // the same with fewer rows than lanes: each k's vector also writes the first lanes of the next
+                // k's slot, which that k then overwrites; the last k (and any whose vector would read past the
+                // end of a) is copied by element, so nothing is written beyond the micro-panel
+                int kk = 0;
+                for (int src = aOff + i + k0 * ks; kk < kc - 1 && src + L <= a.length; kk++, src += ks) {
+                    FloatVector.fromArray(S, a, src).intoArray(ap, base + kk * MR);
+                }
+                for (; kk < kc; kk++) {
+                    int src = aOff + i + (k0 + kk) * ks, dst = base + kk * MR;
+                    for (int r = 0; r < MR; r++) ap[dst + r] = a[src + r];
+                }
+                continue;
+            }
             if (ks == 1) {
                 int kk0 = 0;
                 if (mr == MR && TRANSPOSE) {

@@ -36,6 +36,11 @@ class MatmulTest {
                 float expected = row < rows ? a[off + row * rs + (k0 + kk) * ks] : 0f;
                 assertThat(ap[i]).as("A%s element %d", transposed ? "^T" : "", i).isEqualTo(expected);
             }
+            // the same from an array that ends at A's last element (no vector may read past it)
+            float[] tight = java.util.Arrays.copyOf(a, off + (rows - 1) * rs + (k0 + kc - 1) * ks + 1);
+            float[] ap2 = new float[ap.length];
+            Matmul.packA(ap2, tight, off, rs, ks, 0, rows, k0, kc);
+            assertThat(ap2).as("A%s packed from a tight array", transposed ? "^T" : "").containsExactly(ap);
         }
         // B row-major and transposed, one full and one partial panel
         for (boolean transposed : new boolean[] {false, true}) {
