@@ -27,7 +27,16 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (ExceptionInInitializerError e) {
+            // a class that reads a setting when it loads (the engine's -Dfw.vector) found it wrong
+            if (!(e.getCause() instanceof IllegalArgumentException bad)) throw e;
+            System.err.println("flywheel: " + bad.getMessage());
+            code = USER_ERROR;
+        }
+        System.exit(code);
     }
 
     static CommandLine commandLine() {

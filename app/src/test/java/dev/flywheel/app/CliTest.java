@@ -113,4 +113,20 @@ class CliTest {
             assertThat(r.err().strip().lines().filter(l -> l.startsWith("flywheel: ")).count()).as(what).isEqualTo(1);
         }
     }
+
+    @Test
+    void aVectorWidthTheMachineCannotRunGivesOneSentence() throws Exception {
+        // the engine reads -Dfw.vector when its classes load, so this needs a JVM of its own
+        String java = ProcessHandle.current().info().command().orElse("java");
+        var pb = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "-Dfw.vector=1024", "-cp",
+                System.getProperty("java.class.path"), "dev.flywheel.app.Main", "bench", "--layers", "1", "--heads",
+                "1", "--dim", "16", "--seq", "8", "--batch", "1", "--vocab", "16", "--steps", "1", "--warmup", "0");
+        var p = pb.start();
+        p.getOutputStream().close();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.getInputStream().readAllBytes();
+        assertThat(p.waitFor()).as(err).isEqualTo(2);
+        assertThat(err).contains("flywheel: -Dfw.vector=1024 is not a vector width this machine runs; use 128")
+                .doesNotContain("Exception").doesNotContain("\tat ");
+    }
 }
