@@ -623,13 +623,9 @@ public final class Matmul {
     }
 
     /**
-     * The 8-row micro-kernel (for 512-bit vectors): C[8, NR] at co (row stride ldc) = Σ_kk ap[apo + kk·as + r] · bp[bpo + kk·NR + j] (as = MR
-     * for a packed micro-panel of A; attention also passes wider strides), the sum started
-     * from zero ({@code kernelSet}), from C's old value ({@code kernelAdd}) or from a bias row bias[bo..bo+NR]
-     * ({@code kernelBias}). Written out by hand and calling
-     * nothing but Vector API intrinsics, and without branches: C2 compiles it into registers only if nothing in it
-     * fails to inline, and an uncommon trap in it (an untaken branch that is later taken) can leave it recompiled
-     * without the intrinsics.
+     * The 8-row kernels (512-bit vectors), written out by hand and calling nothing but Vector API intrinsics, and
+     * without branches: C2 compiles one into registers only if nothing in it fails to inline, and an uncommon trap in
+     * it (an untaken branch that is later taken) can leave it recompiled without the intrinsics.
      */
     private static void kernelSet8(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         var c00 = FloatVector.zero(S);
