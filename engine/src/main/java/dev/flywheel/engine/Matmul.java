@@ -16,10 +16,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that pack their block of A into micro-panels of {@link #MR} rows and run an MR×NR register-tiled micro-kernel
  * (2 vectors wide, {@link #MR} rows: enough independent FMA chains to hide the FMA latency).
  *
- * <p>Every element of C is one chain of fused multiply-adds over k in increasing order, starting from 0 (or from
- * C's old value when accumulating) and carried from one k-block to the next through C. Which thread computes an
- * element, and which tile it falls into, does not change that chain, so the result does not depend on the number
- * of threads or on the blocking — runs are bitwise reproducible. Edge tiles are computed full-size on zero-padded
+ * <p>The depth is cut into blocks of at most {@link #KC} that depend on K alone. Within a block, every element of C
+ * is one chain of fused multiply-adds over k in increasing order, started from 0 (or from the bias, in the first
+ * block of a product with one); the block's sum then overwrites C (the first block, unless accumulating) or is added
+ * to it. Which thread computes an element, and which tile it falls into, does not change that arithmetic, so the
+ * result does not depend on the number of threads — runs are bitwise reproducible. Edge tiles are computed full-size on zero-padded
  * panels into a scratch tile, so the kernel needs no masked vector operations (which keep C2 from inlining it).
  *
  * <p>No horizontal vector reductions are used: their lane order is unspecified and may differ between the
@@ -191,7 +192,7 @@ public final class Matmul {
      */
     static final class Gemm implements Parallel.Range {
         float[] bPack = new float[0];
-        final float[][] aPack, tile;
+        final float[][] aPack, tile, biasTile;
         final AtomicInteger next = new AtomicInteger();
         final Parallel.Range packer = this::packPanels;
         // the product
@@ -204,6 +205,7 @@ public final class Matmul {
         Gemm(int threads) {
             aPack = new float[threads][MC * KC];
             tile = new float[threads][MR * NR];
+            biasTile = new float[threads][NR];
         }
 
         void set(float[] c, int cOff, int ldc, float[] a, int aOff, int rs, int ks, float[] b, int bOff, boolean bT,
@@ -327,13 +329,17 @@ public final class Matmul {
                                 else kernelSet(src, so, MR, bPack, bpo, kc, c, co, ldc);
                             }
                         } else {
-                            if (acc || bias != null) {
-                                for (int r = 0; r < mr; r++) {
-                                    if (acc) System.arraycopy(c, cj + (i + r) * ldc, tl, r * NR, nc);
-                                    else System.arraycopy(bias, biasOff + j0 + j, tl, r * NR, nc);
-                                }
+                            if (acc) {
+                                for (int r = 0; r < mr; r++) System.arraycopy(c, cj + (i + r) * ldc, tl, r * NR, nc);
                                 if (rows) kernelAddRows(src, so, rs, bPack, bpo, kc, tl, 0, NR);
                                 else kernelAdd(src, so, MR, bPack, bpo, kc, tl, 0, NR);
+                            } else if (bias != null) {
+                                // the bias's columns, zero-padded to NR: the same sums as a full tile's
+                                float[] bt = biasTile[thread];
+                                System.arraycopy(bias, biasOff + j0 + j, bt, 0, nc);
+                                Arrays.fill(bt, nc, NR, 0f);
+                                if (rows) kernelBiasRows(src, so, rs, bPack, bpo, kc, tl, 0, NR, bt, 0);
+                                else kernelBias(src, so, MR, bPack, bpo, kc, tl, 0, NR, bt, 0);
                             } else {
                                 if (rows) kernelSetRows(src, so, rs, bPack, bpo, kc, tl, 0, NR);
                                 else kernelSet(src, so, MR, bPack, bpo, kc, tl, 0, NR);
@@ -585,8 +591,10 @@ public final class Matmul {
     /**
      * The micro-kernel: C[MR, NR] at co (row stride ldc) = Σ_kk ap[apo + kk·as + r] · bp[bpo + kk·NR + j] (as = MR
      * for a packed micro-panel of A; attention also passes wider strides), the sum started from zero
-     * ({@code kernelSet}), from C's old value ({@code kernelAdd}) or from a bias row bias[bo..bo+NR]
-     * ({@code kernelBias}). The {@code Rows} forms read A in place from MR rows of a row-major matrix (rows a0 + r·rs,
+     * ({@code kernelSet}) or from a bias row bias[bo..bo+NR] ({@code kernelBias}), or summed from zero and then added
+     * to C's old value ({@code kernelAdd}). kernelAdd reads C only after its loop: read first, C's cache misses
+     * (a tile of C is rarely still cached when the next depth block comes back to it) stalled the first FMAs of
+     * every call — 6-22% of a whole product on an AVX2 EPYC. The {@code Rows} forms read A in place from MR rows of a row-major matrix (rows a0 + r·rs,
      * k contiguous): for products with few columns, where packing A would cost more than it saves. Each dispatches
      * on {@link #MR}, a constant, to the 8-row or the 5-row kernel.
      */
@@ -692,22 +700,22 @@ public final class Matmul {
     }
 
     private static void kernelAdd8(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
-        var c00 = FloatVector.fromArray(S, c, co);
-        var c01 = FloatVector.fromArray(S, c, co + L);
-        var c10 = FloatVector.fromArray(S, c, co + ldc);
-        var c11 = FloatVector.fromArray(S, c, co + ldc + L);
-        var c20 = FloatVector.fromArray(S, c, co + 2 * ldc);
-        var c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
-        var c30 = FloatVector.fromArray(S, c, co + 3 * ldc);
-        var c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
-        var c40 = FloatVector.fromArray(S, c, co + 4 * ldc);
-        var c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
-        var c50 = FloatVector.fromArray(S, c, co + 5 * ldc);
-        var c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L);
-        var c60 = FloatVector.fromArray(S, c, co + 6 * ldc);
-        var c61 = FloatVector.fromArray(S, c, co + 6 * ldc + L);
-        var c70 = FloatVector.fromArray(S, c, co + 7 * ldc);
-        var c71 = FloatVector.fromArray(S, c, co + 7 * ldc + L);
+        var c00 = FloatVector.zero(S);
+        var c01 = FloatVector.zero(S);
+        var c10 = FloatVector.zero(S);
+        var c11 = FloatVector.zero(S);
+        var c20 = FloatVector.zero(S);
+        var c21 = FloatVector.zero(S);
+        var c30 = FloatVector.zero(S);
+        var c31 = FloatVector.zero(S);
+        var c40 = FloatVector.zero(S);
+        var c41 = FloatVector.zero(S);
+        var c50 = FloatVector.zero(S);
+        var c51 = FloatVector.zero(S);
+        var c60 = FloatVector.zero(S);
+        var c61 = FloatVector.zero(S);
+        var c70 = FloatVector.zero(S);
+        var c71 = FloatVector.zero(S);
         for (int kk = 0; kk < kc; kk++) {
             int bo = bpo + kk * NR, ao = apo + kk * as;
             var b0 = FloatVector.fromArray(S, bp, bo);
@@ -737,22 +745,22 @@ public final class Matmul {
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
         }
-        c00.intoArray(c, co);
-        c01.intoArray(c, co + L);
-        c10.intoArray(c, co + ldc);
-        c11.intoArray(c, co + ldc + L);
-        c20.intoArray(c, co + 2 * ldc);
-        c21.intoArray(c, co + 2 * ldc + L);
-        c30.intoArray(c, co + 3 * ldc);
-        c31.intoArray(c, co + 3 * ldc + L);
-        c40.intoArray(c, co + 4 * ldc);
-        c41.intoArray(c, co + 4 * ldc + L);
-        c50.intoArray(c, co + 5 * ldc);
-        c51.intoArray(c, co + 5 * ldc + L);
-        c60.intoArray(c, co + 6 * ldc);
-        c61.intoArray(c, co + 6 * ldc + L);
-        c70.intoArray(c, co + 7 * ldc);
-        c71.intoArray(c, co + 7 * ldc + L);
+        c00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+        c01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+        c10.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+        c11.add(FloatVector.fromArray(S, c, co + ldc + L)).intoArray(c, co + ldc + L);
+        c20.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+        c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L)).intoArray(c, co + 2 * ldc + L);
+        c30.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+        c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L)).intoArray(c, co + 3 * ldc + L);
+        c40.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+        c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
+        c50.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+        c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L)).intoArray(c, co + 5 * ldc + L);
+        c60.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+        c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + L)).intoArray(c, co + 6 * ldc + L);
+        c70.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+        c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L)).intoArray(c, co + 7 * ldc + L);
     }
 
     private static void kernelBias8(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
@@ -889,22 +897,22 @@ public final class Matmul {
     }
 
     private static void kernelAddRows8(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
-        var c00 = FloatVector.fromArray(S, c, co);
-        var c01 = FloatVector.fromArray(S, c, co + L);
-        var c10 = FloatVector.fromArray(S, c, co + ldc);
-        var c11 = FloatVector.fromArray(S, c, co + ldc + L);
-        var c20 = FloatVector.fromArray(S, c, co + 2 * ldc);
-        var c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
-        var c30 = FloatVector.fromArray(S, c, co + 3 * ldc);
-        var c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
-        var c40 = FloatVector.fromArray(S, c, co + 4 * ldc);
-        var c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
-        var c50 = FloatVector.fromArray(S, c, co + 5 * ldc);
-        var c51 = FloatVector.fromArray(S, c, co + 5 * ldc + L);
-        var c60 = FloatVector.fromArray(S, c, co + 6 * ldc);
-        var c61 = FloatVector.fromArray(S, c, co + 6 * ldc + L);
-        var c70 = FloatVector.fromArray(S, c, co + 7 * ldc);
-        var c71 = FloatVector.fromArray(S, c, co + 7 * ldc + L);
+        var c00 = FloatVector.zero(S);
+        var c01 = FloatVector.zero(S);
+        var c10 = FloatVector.zero(S);
+        var c11 = FloatVector.zero(S);
+        var c20 = FloatVector.zero(S);
+        var c21 = FloatVector.zero(S);
+        var c30 = FloatVector.zero(S);
+        var c31 = FloatVector.zero(S);
+        var c40 = FloatVector.zero(S);
+        var c41 = FloatVector.zero(S);
+        var c50 = FloatVector.zero(S);
+        var c51 = FloatVector.zero(S);
+        var c60 = FloatVector.zero(S);
+        var c61 = FloatVector.zero(S);
+        var c70 = FloatVector.zero(S);
+        var c71 = FloatVector.zero(S);
         int a1 = a0 + 1 * rs, a2 = a0 + 2 * rs, a3 = a0 + 3 * rs, a4 = a0 + 4 * rs, a5 = a0 + 5 * rs, a6 = a0 + 6 * rs, a7 = a0 + 7 * rs;
         for (int kk = 0; kk < kc; kk++) {
             int bo = bpo + kk * NR;
@@ -935,22 +943,22 @@ public final class Matmul {
             c70 = x.fma(b0, c70);
             c71 = x.fma(b1, c71);
         }
-        c00.intoArray(c, co);
-        c01.intoArray(c, co + L);
-        c10.intoArray(c, co + ldc);
-        c11.intoArray(c, co + ldc + L);
-        c20.intoArray(c, co + 2 * ldc);
-        c21.intoArray(c, co + 2 * ldc + L);
-        c30.intoArray(c, co + 3 * ldc);
-        c31.intoArray(c, co + 3 * ldc + L);
-        c40.intoArray(c, co + 4 * ldc);
-        c41.intoArray(c, co + 4 * ldc + L);
-        c50.intoArray(c, co + 5 * ldc);
-        c51.intoArray(c, co + 5 * ldc + L);
-        c60.intoArray(c, co + 6 * ldc);
-        c61.intoArray(c, co + 6 * ldc + L);
-        c70.intoArray(c, co + 7 * ldc);
-        c71.intoArray(c, co + 7 * ldc + L);
+        c00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+        c01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+        c10.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+        c11.add(FloatVector.fromArray(S, c, co + ldc + L)).intoArray(c, co + ldc + L);
+        c20.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+        c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L)).intoArray(c, co + 2 * ldc + L);
+        c30.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+        c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L)).intoArray(c, co + 3 * ldc + L);
+        c40.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+        c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
+        c50.add(FloatVector.fromArray(S, c, co + 5 * ldc)).intoArray(c, co + 5 * ldc);
+        c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L)).intoArray(c, co + 5 * ldc + L);
+        c60.add(FloatVector.fromArray(S, c, co + 6 * ldc)).intoArray(c, co + 6 * ldc);
+        c61.add(FloatVector.fromArray(S, c, co + 6 * ldc + L)).intoArray(c, co + 6 * ldc + L);
+        c70.add(FloatVector.fromArray(S, c, co + 7 * ldc)).intoArray(c, co + 7 * ldc);
+        c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L)).intoArray(c, co + 7 * ldc + L);
     }
 
     private static void kernelBiasRows8(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
@@ -1069,16 +1077,16 @@ public final class Matmul {
     }
 
     private static void kernelAdd5(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
-        var c00 = FloatVector.fromArray(S, c, co);
-        var c01 = FloatVector.fromArray(S, c, co + L);
-        var c10 = FloatVector.fromArray(S, c, co + ldc);
-        var c11 = FloatVector.fromArray(S, c, co + ldc + L);
-        var c20 = FloatVector.fromArray(S, c, co + 2 * ldc);
-        var c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
-        var c30 = FloatVector.fromArray(S, c, co + 3 * ldc);
-        var c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
-        var c40 = FloatVector.fromArray(S, c, co + 4 * ldc);
-        var c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
+        var c00 = FloatVector.zero(S);
+        var c01 = FloatVector.zero(S);
+        var c10 = FloatVector.zero(S);
+        var c11 = FloatVector.zero(S);
+        var c20 = FloatVector.zero(S);
+        var c21 = FloatVector.zero(S);
+        var c30 = FloatVector.zero(S);
+        var c31 = FloatVector.zero(S);
+        var c40 = FloatVector.zero(S);
+        var c41 = FloatVector.zero(S);
         for (int kk = 0; kk < kc; kk++) {
             int bo = bpo + kk * NR, ao = apo + kk * as;
             var b0 = FloatVector.fromArray(S, bp, bo);
@@ -1099,16 +1107,16 @@ public final class Matmul {
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
         }
-        c00.intoArray(c, co);
-        c01.intoArray(c, co + L);
-        c10.intoArray(c, co + ldc);
-        c11.intoArray(c, co + ldc + L);
-        c20.intoArray(c, co + 2 * ldc);
-        c21.intoArray(c, co + 2 * ldc + L);
-        c30.intoArray(c, co + 3 * ldc);
-        c31.intoArray(c, co + 3 * ldc + L);
-        c40.intoArray(c, co + 4 * ldc);
-        c41.intoArray(c, co + 4 * ldc + L);
+        c00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+        c01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+        c10.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+        c11.add(FloatVector.fromArray(S, c, co + ldc + L)).intoArray(c, co + ldc + L);
+        c20.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+        c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L)).intoArray(c, co + 2 * ldc + L);
+        c30.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+        c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L)).intoArray(c, co + 3 * ldc + L);
+        c40.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+        c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
     }
 
     private static void kernelBias5(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
@@ -1200,16 +1208,16 @@ public final class Matmul {
     }
 
     private static void kernelAddRows5(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
-        var c00 = FloatVector.fromArray(S, c, co);
-        var c01 = FloatVector.fromArray(S, c, co + L);
-        var c10 = FloatVector.fromArray(S, c, co + ldc);
-        var c11 = FloatVector.fromArray(S, c, co + ldc + L);
-        var c20 = FloatVector.fromArray(S, c, co + 2 * ldc);
-        var c21 = FloatVector.fromArray(S, c, co + 2 * ldc + L);
-        var c30 = FloatVector.fromArray(S, c, co + 3 * ldc);
-        var c31 = FloatVector.fromArray(S, c, co + 3 * ldc + L);
-        var c40 = FloatVector.fromArray(S, c, co + 4 * ldc);
-        var c41 = FloatVector.fromArray(S, c, co + 4 * ldc + L);
+        var c00 = FloatVector.zero(S);
+        var c01 = FloatVector.zero(S);
+        var c10 = FloatVector.zero(S);
+        var c11 = FloatVector.zero(S);
+        var c20 = FloatVector.zero(S);
+        var c21 = FloatVector.zero(S);
+        var c30 = FloatVector.zero(S);
+        var c31 = FloatVector.zero(S);
+        var c40 = FloatVector.zero(S);
+        var c41 = FloatVector.zero(S);
         int a1 = a0 + 1 * rs, a2 = a0 + 2 * rs, a3 = a0 + 3 * rs, a4 = a0 + 4 * rs;
         for (int kk = 0; kk < kc; kk++) {
             int bo = bpo + kk * NR;
@@ -1231,16 +1239,16 @@ public final class Matmul {
             c40 = x.fma(b0, c40);
             c41 = x.fma(b1, c41);
         }
-        c00.intoArray(c, co);
-        c01.intoArray(c, co + L);
-        c10.intoArray(c, co + ldc);
-        c11.intoArray(c, co + ldc + L);
-        c20.intoArray(c, co + 2 * ldc);
-        c21.intoArray(c, co + 2 * ldc + L);
-        c30.intoArray(c, co + 3 * ldc);
-        c31.intoArray(c, co + 3 * ldc + L);
-        c40.intoArray(c, co + 4 * ldc);
-        c41.intoArray(c, co + 4 * ldc + L);
+        c00.add(FloatVector.fromArray(S, c, co)).intoArray(c, co);
+        c01.add(FloatVector.fromArray(S, c, co + L)).intoArray(c, co + L);
+        c10.add(FloatVector.fromArray(S, c, co + ldc)).intoArray(c, co + ldc);
+        c11.add(FloatVector.fromArray(S, c, co + ldc + L)).intoArray(c, co + ldc + L);
+        c20.add(FloatVector.fromArray(S, c, co + 2 * ldc)).intoArray(c, co + 2 * ldc);
+        c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L)).intoArray(c, co + 2 * ldc + L);
+        c30.add(FloatVector.fromArray(S, c, co + 3 * ldc)).intoArray(c, co + 3 * ldc);
+        c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L)).intoArray(c, co + 3 * ldc + L);
+        c40.add(FloatVector.fromArray(S, c, co + 4 * ldc)).intoArray(c, co + 4 * ldc);
+        c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
     }
 
     private static void kernelBiasRows5(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
