@@ -16,6 +16,9 @@
 #   --shapes LIST      comma-separated MxNxK:layout instead of the defaults
 #   --quick            shorter JMH runs (2 warm-up, 3 measured iterations of 0.5 s)
 #   --no-openblas      skip the reference
+#   --same-jvm         instead: both in one JVM, alternating round by round (OpenBLAS's cblas_sgemm called through
+#                      the foreign-function API, from Debian's libopenblas0-openmp), so that the machine's drift falls
+#                      on both alike; medians of 9 rounds of 0.5 s each (--quick: 5 of 0.3 s)
 #   --json FILE        also write the rows as JSON lines to FILE
 #   -h, --help
 set -euo pipefail
@@ -23,7 +26,7 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 threads=2 models="4/4/128/64/12/65,6/6/384/256/8/65,6/6/384/256/64/65,12/12/768/64/4/50304" shapes="" quick=0
-openblas=1 json=""
+openblas=1 json="" same_jvm=0
 die() { echo "matmul.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -32,6 +35,7 @@ while [ $# -gt 0 ]; do
     --shapes) shapes="${2:?}"; shift 2 ;;
     --quick) quick=1; shift ;;
     --no-openblas) openblas=0; shift ;;
+    --same-jvm) same_jvm=1; shift ;;
     --json) json="${2:?}"; shift 2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1; see --help." ;;
@@ -79,6 +83,24 @@ fi
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
+# ------------------------------------------------------------------------------ both in one JVM (--same-jvm)
+if [ "$same_jvm" = 1 ]; then
+  [ "$openblas" = 1 ] || die "--same-jvm compares against OpenBLAS; it cannot be combined with --no-openblas."
+  lib=""
+  for c in /usr/lib/*-linux-gnu/openblas-openmp/libopenblas.so.0 /usr/lib/*-linux-gnu/openblas-pthread/libopenblas.so.0; do
+    [ -r "$c" ] && lib="$c" && break
+  done
+  [ -n "$lib" ] || die "--same-jvm needs OpenBLAS's library; install it with: sudo apt-get install libopenblas0-openmp"
+  rounds=9 seconds=0.5
+  [ "$quick" = 1 ] && rounds=5 seconds=0.3
+  echo "matmul.sh: Flywheel and OpenBLAS ($lib) alternately in one JVM, $threads threads ..." >&2
+  OMP_WAIT_POLICY=PASSIVE "$jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+    -XX:+UseParallelGC -cp "$classes:$root/bench/target/lib/*" dev.flywheel.engine.SgemmSideBySide \
+    "$lib" "$threads" "$rounds" "$seconds" ${shapes//,/ } >"$tmp/side.jsonl" 2>"$tmp/side.log" \
+    || { tail -n 30 "$tmp/side.log" >&2; die "the side-by-side run failed (output above)."; }
+  openblas=0
+fi
+
 # ------------------------------------------------------------------------------ OpenBLAS (before)
 reference() { # -> appends JSON lines to $1
   local by_layout
@@ -95,12 +117,14 @@ if [ "$openblas" = 1 ]; then
 fi
 
 # ------------------------------------------------------------------------------ ours (JMH)
-echo "matmul.sh: Flywheel matmul (JMH), $threads threads ..." >&2
-jmh_opts=(-wi 3 -i 5 -w 1 -r 1)
-[ "$quick" = 1 ] && jmh_opts=(-wi 2 -i 3 -w 500ms -r 500ms)
-"$jdk/bin/java" --add-modules jdk.incubator.vector -cp "$classes:$root/bench/target/lib/*" org.openjdk.jmh.Main \
-  MatmulBench -p "shape=$shapes" -p "threads=$threads" "${jmh_opts[@]}" -rf json -rff "$tmp/jmh.json" \
-  >"$tmp/jmh.log" 2>&1 || { tail -n 30 "$tmp/jmh.log" >&2; die "JMH failed (output above)."; }
+if [ "$same_jvm" = 0 ]; then
+  echo "matmul.sh: Flywheel matmul (JMH), $threads threads ..." >&2
+  jmh_opts=(-wi 3 -i 5 -w 1 -r 1)
+  [ "$quick" = 1 ] && jmh_opts=(-wi 2 -i 3 -w 500ms -r 500ms)
+  "$jdk/bin/java" --add-modules jdk.incubator.vector -cp "$classes:$root/bench/target/lib/*" org.openjdk.jmh.Main \
+    MatmulBench -p "shape=$shapes" -p "threads=$threads" "${jmh_opts[@]}" -rf json -rff "$tmp/jmh.json" \
+    >"$tmp/jmh.log" 2>&1 || { tail -n 30 "$tmp/jmh.log" >&2; die "JMH failed (output above)."; }
+fi
 
 if [ "$openblas" = 1 ]; then
   echo "matmul.sh: OpenBLAS sgemm again ..." >&2
@@ -111,19 +135,27 @@ fi
 python3 - "$tmp" "$shapes" "$threads" "$openblas" "$json" <<'EOF'
 import json, os, sys
 tmp, shapes, threads, openblas, out = sys.argv[1], sys.argv[2].split(","), sys.argv[3], sys.argv[4] == "1", sys.argv[5]
-ours = {}
-for r in json.load(open(os.path.join(tmp, "jmh.json"))):
-    s = r["params"]["shape"]
-    m, n, k = (int(x) for x in s.split(":")[0].split("x"))
-    ours[s] = 2.0 * m * n * k / (r["primaryMetric"]["score"] * 1e6)
-blas = {}
+ours, blas = {}, {}
+side = os.path.join(tmp, "side.jsonl")
+if os.path.exists(side):
+    for line in open(side):
+        o = json.loads(line)
+        key = f"{o['shape']}:{o['layout']}"
+        ours[key], blas[key] = o["flywheel_gflops"], o["openblas_gflops"]
+    how = "both in one JVM, alternating: medians of %d rounds" % o["rounds"]
+else:
+    for r in json.load(open(os.path.join(tmp, "jmh.json"))):
+        s = r["params"]["shape"]
+        m, n, k = (int(x) for x in s.split(":")[0].split("x"))
+        ours[s] = 2.0 * m * n * k / (r["primaryMetric"]["score"] * 1e6)
+    how = "Flywheel: JMH average; OpenBLAS: better median of two runs"
 if openblas:
     for f in ("blas1.jsonl", "blas2.jsonl"):
         for line in open(os.path.join(tmp, f)):
             o = json.loads(line)
             key = f"{o['m']}x{o['n']}x{o['k']}:{o['layout']}"
             blas[key] = max(blas.get(key, 0.0), o["gflops_median"])
-print(f"Matmul GFLOP/s, {threads} threads (Flywheel: JMH average; OpenBLAS: better median of two runs)")
+print(f"Matmul GFLOP/s, {threads} threads ({how})")
 print()
 print("| M x N x K | layout | Flywheel GFLOP/s | OpenBLAS GFLOP/s | fraction |")
 print("|---|---|---:|---:|---:|")
