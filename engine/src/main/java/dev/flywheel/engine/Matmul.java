@@ -16,12 +16,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that pack their block of A into micro-panels of {@link #MR} rows and run an MR×NR register-tiled micro-kernel
  * (2 vectors wide, {@link #MR} rows: enough independent FMA chains to hide the FMA latency).
  *
- * <p>The depth is cut into blocks of at most {@link #KC} that depend on K alone. Within a block, every element of C
- * is one chain of fused multiply-adds over k in increasing order, started from 0 (or from the bias, in the first
- * block of a product with one); the block's sum then overwrites C (the first block, unless accumulating) or is added
- * to it. Which thread computes an element, and which tile it falls into, does not change that arithmetic, so the
- * result does not depend on the number of threads — runs are bitwise reproducible. Edge tiles are computed full-size on zero-padded
- * panels into a scratch tile, so the kernel needs no masked vector operations (which keep C2 from inlining it).
+ * <p>The depth is cut into blocks of at most {@link #KC} that depend on K alone. Within a block, every element of C is
+ * one chain of fused multiply-adds over k in increasing order, started from 0 (or from the bias, in the first block of
+ * a product with one); the block's sum then overwrites C (the first block, unless accumulating) or is added to it.
+ * Which thread computes an element, and which tile it falls into, does not change that arithmetic, so the result does
+ * not depend on the number of threads — runs are bitwise reproducible. Edge tiles are computed full-size on
+ * zero-padded panels into a scratch tile, so the kernel needs no masked vector operations (which keep C2 from inlining
+ * it).
  *
  * <p>No horizontal vector reductions are used: their lane order is unspecified and may differ between the
  * interpreter and compiled code, which would break determinism.
@@ -589,14 +590,14 @@ public final class Matmul {
 
 
     /**
-     * The micro-kernel: C[MR, NR] at co (row stride ldc) = Σ_kk ap[apo + kk·as + r] · bp[bpo + kk·NR + j] (as = MR
-     * for a packed micro-panel of A; attention also passes wider strides), the sum started from zero
-     * ({@code kernelSet}) or from a bias row bias[bo..bo+NR] ({@code kernelBias}), or summed from zero and then added
-     * to C's old value ({@code kernelAdd}). kernelAdd reads C only after its loop: read first, C's cache misses
-     * (a tile of C is rarely still cached when the next depth block comes back to it) stalled the first FMAs of
-     * every call — 6-22% of a whole product on an AVX2 EPYC. The {@code Rows} forms read A in place from MR rows of a row-major matrix (rows a0 + r·rs,
-     * k contiguous): for products with few columns, where packing A would cost more than it saves. Each dispatches
-     * on {@link #MR}, a constant, to the 8-row or the 5-row kernel.
+     * The micro-kernel: C[MR, NR] at co (row stride ldc) = Σ_kk ap[apo + kk·as + r] · bp[bpo + kk·NR + j] (as = MR for
+     * a packed micro-panel of A; attention also passes wider strides), the sum started from zero ({@code kernelSet})
+     * or from a bias row bias[bo..bo+NR] ({@code kernelBias}), or summed from zero and then added to C's old value
+     * ({@code kernelAdd}). kernelAdd reads C only after its loop: read first, C's cache misses (a tile of C is rarely
+     * still cached when the next depth block comes back to it) stalled the first FMAs of every call — 6-22% of a whole
+     * product on an AVX2 EPYC. The {@code Rows} forms read A in place from MR rows of a row-major matrix (rows a0 +
+     * r·rs, k contiguous): for products with few columns, where packing A would cost more than it saves. Each
+     * dispatches on {@link #MR}, a constant, to the 8-row or the 5-row kernel.
      */
     static void kernelSet(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         if (MR == 8) kernelSet8(ap, apo, as, bp, bpo, kc, c, co, ldc);
