@@ -98,7 +98,7 @@ if [ "$same_jvm" = 1 ]; then
     -XX:+UseParallelGC -cp "$classes:$root/bench/target/lib/*" dev.flywheel.engine.SgemmSideBySide \
     "$lib" "$threads" "$rounds" "$seconds" ${shapes//,/ } >"$tmp/side.jsonl" 2>"$tmp/side.log" \
     || { tail -n 30 "$tmp/side.log" >&2; die "the side-by-side run failed (output above)."; }
-  openblas=0
+  openblas=0  # OpenBLAS has been measured above, in the same JVM: no separate reference runs
 fi
 
 # ------------------------------------------------------------------------------ OpenBLAS (before)
