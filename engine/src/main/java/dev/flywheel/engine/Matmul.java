@@ -636,7 +636,7 @@ public final class Matmul {
      * without branches: C2 compiles one into registers only if nothing in it fails to inline, and an uncommon trap in
      * it (an untaken branch that is later taken) can leave it recompiled without the intrinsics.
      */
-    private static void kernelSet8(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+    static void kernelSet8(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         var c00 = FloatVector.zero(S);
         var c01 = FloatVector.zero(S);
         var c10 = FloatVector.zero(S);
@@ -700,7 +700,7 @@ public final class Matmul {
         c71.intoArray(c, co + 7 * ldc + L);
     }
 
-    private static void kernelAdd8(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+    static void kernelAdd8(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         var c00 = FloatVector.zero(S);
         var c01 = FloatVector.zero(S);
         var c10 = FloatVector.zero(S);
@@ -764,7 +764,7 @@ public final class Matmul {
         c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L)).intoArray(c, co + 7 * ldc + L);
     }
 
-    private static void kernelBias8(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
+    static void kernelBias8(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
                            float[] bias, int bias0) {
         var c00 = FloatVector.fromArray(S, bias, bias0);
         var c01 = FloatVector.fromArray(S, bias, bias0 + L);
@@ -832,7 +832,7 @@ public final class Matmul {
     // The same three kernels reading A in place from 8 rows of a row-major matrix (rows a0 + r·rs, k contiguous):
     // for products with few columns, where packing A would cost more than it saves.
 
-    private static void kernelSetRows8(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+    static void kernelSetRows8(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         var c00 = FloatVector.zero(S);
         var c01 = FloatVector.zero(S);
         var c10 = FloatVector.zero(S);
@@ -897,7 +897,7 @@ public final class Matmul {
         c71.intoArray(c, co + 7 * ldc + L);
     }
 
-    private static void kernelAddRows8(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+    static void kernelAddRows8(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         var c00 = FloatVector.zero(S);
         var c01 = FloatVector.zero(S);
         var c10 = FloatVector.zero(S);
@@ -962,7 +962,7 @@ public final class Matmul {
         c71.add(FloatVector.fromArray(S, c, co + 7 * ldc + L)).intoArray(c, co + 7 * ldc + L);
     }
 
-    private static void kernelBiasRows8(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
+    static void kernelBiasRows8(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
                            float[] bias, int bias0) {
         var c00 = FloatVector.fromArray(S, bias, bias0);
         var c01 = FloatVector.fromArray(S, bias, bias0 + L);
@@ -1034,7 +1034,7 @@ public final class Matmul {
     // 5 rows leave it room: 10 accumulators. Measured on a 2-core AVX2 EPYC, 1024^3: 6 rows 32 GFLOP/s one
     // thread, 5 rows 68 (OpenBLAS 78-85).
 
-    private static void kernelSet5(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+    static void kernelSet5(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         var c00 = FloatVector.zero(S);
         var c01 = FloatVector.zero(S);
         var c10 = FloatVector.zero(S);
@@ -1077,7 +1077,7 @@ public final class Matmul {
         c41.intoArray(c, co + 4 * ldc + L);
     }
 
-    private static void kernelAdd5(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+    static void kernelAdd5(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         var c00 = FloatVector.zero(S);
         var c01 = FloatVector.zero(S);
         var c10 = FloatVector.zero(S);
@@ -1120,7 +1120,7 @@ public final class Matmul {
         c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
     }
 
-    private static void kernelBias5(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
+    static void kernelBias5(float[] ap, int apo, int as, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
                            float[] bias, int bias0) {
         var c00 = FloatVector.fromArray(S, bias, bias0);
         var c01 = FloatVector.fromArray(S, bias, bias0 + L);
@@ -1164,7 +1164,7 @@ public final class Matmul {
         c41.intoArray(c, co + 4 * ldc + L);
     }
 
-    private static void kernelSetRows5(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+    static void kernelSetRows5(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         var c00 = FloatVector.zero(S);
         var c01 = FloatVector.zero(S);
         var c10 = FloatVector.zero(S);
@@ -1208,7 +1208,7 @@ public final class Matmul {
         c41.intoArray(c, co + 4 * ldc + L);
     }
 
-    private static void kernelAddRows5(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
+    static void kernelAddRows5(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc) {
         var c00 = FloatVector.zero(S);
         var c01 = FloatVector.zero(S);
         var c10 = FloatVector.zero(S);
@@ -1252,7 +1252,7 @@ public final class Matmul {
         c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L)).intoArray(c, co + 4 * ldc + L);
     }
 
-    private static void kernelBiasRows5(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
+    static void kernelBiasRows5(float[] a, int a0, int rs, float[] bp, int bpo, int kc, float[] c, int co, int ldc,
                            float[] bias, int bias0) {
         var c00 = FloatVector.fromArray(S, bias, bias0);
         var c01 = FloatVector.fromArray(S, bias, bias0 + L);

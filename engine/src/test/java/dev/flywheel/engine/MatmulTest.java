@@ -61,6 +61,64 @@ class MatmulTest {
         }
     }
 
+    /**
+     * Every micro-kernel form, 8-row and 5-row alike (the machine's vector width selects one; the other is reached only
+     * here), against a scalar chain of FMAs, bit for bit: set from zero, bias from the bias row, add summed from zero
+     * and then added to C; packed A with a stride wider than the rows (as attention passes) and A read in place. C's
+     * columns beyond the tile stay untouched.
+     */
+    @ParameterizedTest(name = "{0} rows, {1}")
+    @CsvSource({"8,set", "8,add", "8,bias", "8,setRows", "8,addRows", "8,biasRows",
+            "5,set", "5,add", "5,bias", "5,setRows", "5,addRows", "5,biasRows"})
+    void microKernelsMatchAScalarChain(int mr, String form) {
+        int nr = Matmul.NR, kc = 37, as = mr + 2, rs = kc + 5, ldc = nr + 3, bias0 = 2;
+        var r = new Random(mr * 31 + form.hashCode());
+        float[] ap = Check.randn(r, kc * as, 1), bp = Check.randn(r, kc * nr, 1), c = Check.randn(r, mr * ldc, 1);
+        float[] bias = Check.randn(r, bias0 + nr, 1), a = new float[mr * rs];
+        for (int row = 0; row < mr; row++) {
+            for (int kk = 0; kk < kc; kk++) a[row * rs + kk] = ap[kk * as + row];
+        }
+        boolean rows = form.endsWith("Rows");
+        String kind = rows ? form.substring(0, form.length() - 4) : form;
+        float[] expected = c.clone();
+        for (int row = 0; row < mr; row++) {
+            for (int j = 0; j < nr; j++) {
+                float acc = kind.equals("bias") ? bias[bias0 + j] : 0f;
+                for (int kk = 0; kk < kc; kk++) acc = Math.fma(ap[kk * as + row], bp[kk * nr + j], acc);
+                expected[row * ldc + j] = kind.equals("add") ? c[row * ldc + j] + acc : acc;
+            }
+        }
+        boolean eight = mr == 8;
+        switch (form) {
+            case "set" -> {
+                if (eight) Matmul.kernelSet8(ap, 0, as, bp, 0, kc, c, 0, ldc);
+                else Matmul.kernelSet5(ap, 0, as, bp, 0, kc, c, 0, ldc);
+            }
+            case "add" -> {
+                if (eight) Matmul.kernelAdd8(ap, 0, as, bp, 0, kc, c, 0, ldc);
+                else Matmul.kernelAdd5(ap, 0, as, bp, 0, kc, c, 0, ldc);
+            }
+            case "bias" -> {
+                if (eight) Matmul.kernelBias8(ap, 0, as, bp, 0, kc, c, 0, ldc, bias, bias0);
+                else Matmul.kernelBias5(ap, 0, as, bp, 0, kc, c, 0, ldc, bias, bias0);
+            }
+            case "setRows" -> {
+                if (eight) Matmul.kernelSetRows8(a, 0, rs, bp, 0, kc, c, 0, ldc);
+                else Matmul.kernelSetRows5(a, 0, rs, bp, 0, kc, c, 0, ldc);
+            }
+            case "addRows" -> {
+                if (eight) Matmul.kernelAddRows8(a, 0, rs, bp, 0, kc, c, 0, ldc);
+                else Matmul.kernelAddRows5(a, 0, rs, bp, 0, kc, c, 0, ldc);
+            }
+            case "biasRows" -> {
+                if (eight) Matmul.kernelBiasRows8(a, 0, rs, bp, 0, kc, c, 0, ldc, bias, bias0);
+                else Matmul.kernelBiasRows5(a, 0, rs, bp, 0, kc, c, 0, ldc, bias, bias0);
+            }
+            default -> throw new IllegalArgumentException(form);
+        }
+        assertThat(c).as("%d-row %s kernel", mr, form).containsExactly(expected);
+    }
+
     /** Every layout, sizes around the tile and block edges, serial and parallel, overwrite and accumulate. */
     @ParameterizedTest(name = "{0}x{1}x{2} {3} accumulate={4}")
     @CsvSource({"1,1,1,nn,false", "9,33,17,nt,false", "64,64,300,tn,true", "130,70,257,nt,true", "140,300,40,nn,false",
