@@ -1,5 +1,6 @@
 package dev.flywheel.agent;
 
+import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.Store;
 import dev.flywheel.lab.study.StudyLoop;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,7 @@ class ClaudeFaultsTest {
                 assertThat(transcript.lines().filter(l -> l.contains("\"kind\":\"fault\"") && l.contains("\"status\":0")))
                         .as("the dropped connection and the timeout, each seen and retried").hasSize(2);
                 assertThat(transcript).contains("timed out after 2.0 s", "the connection was dropped");
-                assertThat(store.runs("faults")).filteredOn(r -> "experiment".equals(r.role()))
+                assertThat(store.runs("faults")).filteredOn(r -> r.role() == Role.EXPERIMENT)
                         .singleElement().satisfies(r -> assertThat(r.proposer()).isEqualTo(researcher.id()));
             }
         }
@@ -102,7 +103,7 @@ class ClaudeFaultsTest {
                 assertThat(journal).contains("cut off at its output limit of 4096 tokens", "the limit is now 8192");
                 assertThat(journal).contains("declined to answer", "The request looked like something else", "restarted from memory");
                 assertThat(journal).contains("Handled every fault.");
-                assertThat(store.runs("model-faults")).filteredOn(r -> "experiment".equals(r.role())).singleElement()
+                assertThat(store.runs("model-faults")).filteredOn(r -> r.role() == Role.EXPERIMENT).singleElement()
                         .satisfies(r -> assertThat(r.hypothesis()).isEqualTo("A lower learning rate is more stable."));
             }
         }
@@ -121,7 +122,7 @@ class ClaudeFaultsTest {
                 assertThat(fake.received.size()).isGreaterThan(3);
                 var journal = Files.readString(conclusion.journal());
                 assertThat(journal).contains("has been unreachable for", "529", "The built-in researcher continues the study");
-                var experiments = store.runs("fallback").stream().filter(r -> "experiment".equals(r.role())).toList();
+                var experiments = store.runs("fallback").stream().filter(r -> r.role() == Role.EXPERIMENT).toList();
                 assertThat(experiments).isNotEmpty().allSatisfy(r -> assertThat(r.proposer()).isEqualTo("builtin"));
                 assertThat(conclusion.runs()).isGreaterThanOrEqualTo(3);
                 assertThat((System.nanoTime() - t0) / 1e9).isLessThan(120);

@@ -1,5 +1,6 @@
 package dev.flywheel.agent;
 
+import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.Store;
 import dev.flywheel.lab.study.StudyLoop;
 import org.junit.jupiter.api.Test;
@@ -117,7 +118,7 @@ class ClaudeStudyTest {
                 assertThat(fake.remaining()).isZero();
                 assertThat(conclusion.summary()).contains("The learning rate mattered most");
 
-                var runs = store.runs("claude-e2e").stream().filter(r -> "experiment".equals(r.role())).toList();
+                var runs = store.runs("claude-e2e").stream().filter(r -> r.role() == Role.EXPERIMENT).toList();
                 assertThat(runs).hasSizeGreaterThanOrEqualTo(2);
                 assertThat(runs).allSatisfy(r -> assertThat(r.proposer()).isEqualTo(MODEL));
                 assertThat(runs.getFirst().hypothesis()).isEqualTo("A higher peak learning rate trains this tiny model faster within 20 steps.");

@@ -1,5 +1,6 @@
 package dev.flywheel.agent;
 
+import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.Store;
 import dev.flywheel.lab.study.StudyLoop;
 import org.junit.jupiter.api.Test;
@@ -52,7 +53,7 @@ class LongStudyTest {
                 var journal = Files.readString(conclusion.journal());
                 assertThat(journal).contains("restarted from memory (restart 1) after 1 experiments", "LLM usage so far");
                 assertThat(journal).contains("The LLM budget of 7,000 tokens is spent", "The built-in researcher continues the study");
-                var experiments = store.runs("long").stream().filter(r -> "experiment".equals(r.role())).toList();
+                var experiments = store.runs("long").stream().filter(r -> r.role() == Role.EXPERIMENT).toList();
                 assertThat(experiments.getFirst().proposer()).isEqualTo(researcher.id());
                 assertThat(experiments.getLast().proposer()).isEqualTo("builtin");
                 var ledger = new UsageLedger(study.directory(), Prices.claude(researcher.id()));

@@ -1,5 +1,6 @@
 package dev.flywheel.agent;
 
+import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.Store;
 import dev.flywheel.lab.study.StudyLoop;
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,7 @@ class OpenAiStudyTest {
                 var journal = Files.readString(conclusion.journal());
                 assertThat(journal).contains(MODEL, "A higher learning rate helps", "lr 0.003 is better", "A local model finished.",
                         "not valid JSON", "LLM usage of " + MODEL);
-                assertThat(store.runs("openai")).filteredOn(r -> "experiment".equals(r.role())).singleElement()
+                assertThat(store.runs("openai")).filteredOn(r -> r.role() == Role.EXPERIMENT).singleElement()
                         .satisfies(r -> assertThat(r.proposer()).isEqualTo(MODEL));
                 var usage = Files.readAllLines(study.directory().resolve(UsageLedger.FILE));
                 assertThat(usage).hasSize(1 + 4);

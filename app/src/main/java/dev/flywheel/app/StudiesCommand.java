@@ -1,5 +1,6 @@
 package dev.flywheel.app;
 
+import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunStatus;
 import dev.flywheel.lab.store.Store;
 import picocli.CommandLine.Command;
@@ -40,8 +41,8 @@ final class StudiesCommand implements Callable<Integer> {
             var decisions = store.decisions(s.name());
             long kept = decisions.stream().filter(d -> d.decision() == dev.flywheel.lab.store.Decision.KEEP).map(d ->
                     runs.stream().filter(r -> r.id().equals(d.run())).findFirst().orElse(null))
-                    .filter(r -> r != null && "experiment".equals(r.role()) && r.id().equals(r.experiment())).count();
-            var baseline = runs.stream().filter(r -> "baseline".equals(r.role()) && r.metric() != null)
+                    .filter(r -> r != null && r.role() == Role.EXPERIMENT && r.id().equals(r.experiment())).count();
+            var baseline = runs.stream().filter(r -> r.role() == Role.BASELINE && r.metric() != null)
                     .mapToDouble(r -> r.metric()).average();
             var best = bestMetric(runs, decisions);
             long done = runs.stream().filter(r -> r.status() != RunStatus.QUEUED && r.status() != RunStatus.RUNNING).count();
@@ -76,7 +77,7 @@ final class StudiesCommand implements Callable<Integer> {
         var byExperiment = new LinkedHashMap<String, java.util.List<Double>>();
         for (var r : runs) {
             if (!keptRuns.contains(r.id()) || r.metric() == null || r.stoppedAt() != null) continue;
-            if (!"baseline".equals(r.role()) && !"experiment".equals(r.role()) && !"confirm".equals(r.role())) continue;
+            if (r.role() != Role.BASELINE && r.role() != Role.EXPERIMENT && r.role() != Role.CONFIRM) continue;
             byExperiment.computeIfAbsent(r.experiment(), k -> new ArrayList<>()).add(r.metric());
         }
         for (var metrics : byExperiment.values())

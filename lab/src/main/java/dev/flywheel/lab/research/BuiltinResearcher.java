@@ -8,6 +8,8 @@ import dev.flywheel.lab.search.Dimension;
 import dev.flywheel.lab.search.SearchSpace;
 import dev.flywheel.lab.store.Decision;
 import dev.flywheel.lab.study.Diagnostics;
+import dev.flywheel.lab.store.Role;
+import dev.flywheel.lab.study.RunView;
 import dev.flywheel.lab.study.Study;
 
 import java.util.ArrayList;
@@ -145,12 +147,12 @@ public final class BuiltinResearcher extends ProposingResearcher {
         final SearchSpace space;
         final Recipe start;
         final Recipe best;
-        final List<Study.RunView> history;
-        final Study.RunView bestRun;
+        final List<RunView> history;
+        final RunView bestRun;
         final Diagnostics diag;
         final Set<String> tried = new HashSet<>();
         /** experiments (first runs) in order */
-        final List<Study.RunView> experiments = new ArrayList<>();
+        final List<RunView> experiments = new ArrayList<>();
         final Map<String, Integer> explored = new HashMap<>();
         final Map<String, Recipe> recipes = new HashMap<>();
         final Random rng;
@@ -163,12 +165,12 @@ public final class BuiltinResearcher extends ProposingResearcher {
             this.history = study.history();
             this.rng = new Random(seed * 31 + history.size() * 1_000_003L + attempt);
             var state = study.state();
-            Study.RunView b = null;
+            RunView b = null;
             for (var v : history) {
                 recipes.put(v.run().id(), v.recipe());
                 if (v.run().id().equals(state.best().run())) b = v;
-                if (!"scale".equals(v.role())) tried.add(key(v.recipe()));
-                if ("experiment".equals(v.role()) && v.run().id().equals(v.run().experiment())) {
+                if (v.role() != Role.SCALE) tried.add(key(v.recipe()));
+                if (v.role() == Role.EXPERIMENT && v.run().id().equals(v.run().experiment())) {
                     experiments.add(v);
                     if (v.run().change() != null)
                         for (var p : v.run().change().values().keySet()) explored.merge(p, 1, Integer::sum);
@@ -184,12 +186,12 @@ public final class BuiltinResearcher extends ProposingResearcher {
         }
 
         /** Experiments whose parent was the current best run. */
-        List<Study.RunView> atBest() {
+        List<RunView> atBest() {
             if (bestRun == null) return List.of();
             return experiments.stream().filter(e -> bestRun.run().id().equals(e.run().parent())).toList();
         }
 
-        Study.RunView last() {
+        RunView last() {
             return experiments.isEmpty() ? null : experiments.getLast();
         }
 
@@ -197,7 +199,7 @@ public final class BuiltinResearcher extends ProposingResearcher {
             return bestRun == null || bestRun.run().steps() == null ? 0 : bestRun.run().steps();
         }
 
-        boolean decidedKeep(Study.RunView v) {
+        boolean decidedKeep(RunView v) {
             return v.decision() != null && v.decision().decision() == Decision.KEEP;
         }
     }
@@ -356,7 +358,7 @@ public final class BuiltinResearcher extends ProposingResearcher {
         var failed = new ArrayList<double[]>();
         double worst = Double.NEGATIVE_INFINITY;
         for (var v : ctx.history) {
-            if ("scale".equals(v.role()) || !v.run().status().isFinal()) continue;
+            if (v.role() == Role.SCALE || !v.run().status().isFinal()) continue;
             var x = new double[dims.size()];
             for (int i = 0; i < dims.size(); i++)
                 x[i] = dims.get(i).toUnit(((Number) v.recipe().get(dims.get(i).path())).doubleValue());
@@ -392,20 +394,20 @@ public final class BuiltinResearcher extends ProposingResearcher {
     private static Set<Double> observedValues(Context ctx, String path) {
         var values = new HashSet<Double>();
         for (var v : ctx.history)
-            if (!"scale".equals(v.role()) && v.run().status().isFinal())
+            if (v.role() != Role.SCALE && v.run().status().isFinal())
                 values.add(((Number) v.recipe().get(path)).doubleValue());
         return values;
     }
 
     /** The experiment from the current best that already moved {@code path} in {@code dir} and was discarded, or null. */
-    private static Study.RunView failedHere(Context ctx, String path, int dir) {
+    private static RunView failedHere(Context ctx, String path, int dir) {
         for (var e : ctx.atBest())
             if (changes(ctx, e, path) == dir && !ctx.decidedKeep(e)) return e;
         return null;
     }
 
     /** How many σ better than the best before it an experiment's first run was (negative: worse; NaN: no metric). */
-    private static double sigmas(Study.RunView e) {
+    private static double sigmas(RunView e) {
         var d = e.decision();
         if (d == null || d.delta() == null || d.noiseFloor() == null || d.noiseFloor() <= 0 || !e.complete()) return Double.NaN;
         return -d.delta() / d.noiseFloor();
@@ -433,7 +435,7 @@ public final class BuiltinResearcher extends ProposingResearcher {
     }
 
     /** +1 / −1 if the experiment raised / lowered {@code path} against its parent, else 0. */
-    private static int changes(Context ctx, Study.RunView e, String path) {
+    private static int changes(Context ctx, RunView e, String path) {
         var c = e.run().change();
         if (c == null || !c.values().containsKey(path) || e.run().parent() == null) return 0;
         var parent = ctx.recipes.get(e.run().parent());
@@ -442,7 +444,7 @@ public final class BuiltinResearcher extends ProposingResearcher {
         return Double.compare(to.doubleValue(), from.doubleValue());
     }
 
-    private static boolean onlyChanges(Study.RunView e, String path) {
+    private static boolean onlyChanges(RunView e, String path) {
         var c = e.run().change();
         if (c == null) return false;
         for (var p : c.values().keySet()) if (!p.equals(path) && !p.equals("optimizer.min_lr")) return false;

@@ -16,10 +16,10 @@ import java.util.Objects;
  * @param proposer   who proposed it: "baseline", "builtin", a model id, ...
  * @param hypothesis why, in the proposer's words
  * @param experiment the experiment it belongs to (the id of the experiment's first run), or null
- * @param role       what part it plays in a study: baseline, experiment, confirm, scale; or null
+ * @param role       what part it plays in a study, or null outside one
  */
 public record NewRun(String id, String study, Recipe recipe, String parent, Change change, String proposer,
-                     String hypothesis, String experiment, String role) {
+                     String hypothesis, String experiment, Role role) {
 
     public NewRun {
         Objects.requireNonNull(recipe, "recipe");

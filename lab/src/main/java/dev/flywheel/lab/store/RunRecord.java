@@ -18,14 +18,14 @@ import java.time.Instant;
  * @param testMetric  the metric on the held-out test split, measured once at the end of a study
  * @param trainSeconds training time only, which is what the run budget charges
  * @param experiment  the experiment it belongs to (the id of its first run), or null outside a study
- * @param role        baseline, experiment, confirm or scale; null outside a study
+ * @param role        what part it plays in its study; null outside a study
  * @param stoppedAt   the fraction of its budget spent when successive halving stopped it, or null
  */
 public record RunRecord(String id, String study, Integer ordinal, String recipeJson, String recipeHash, String parent,
                         String changeJson, String proposer, String hypothesis, RunStatus status, int attempts,
                         Double metric, Double testMetric, Long steps, Long tokens, Double trainSeconds,
                         Instant queuedAt, Instant startedAt, Instant finishedAt, String checkpointPath, String error,
-                        String experiment, String role, Double stoppedAt) {
+                        String experiment, Role role, Double stoppedAt) {
 
     public Recipe recipe() {
         return Recipe.parse(recipeJson, "run " + id);

@@ -41,7 +41,7 @@ import java.util.Optional;
  * <pre>{@code
  * var store = Store.open(labDir.resolve("lab.db"));
  * store.createStudy(new NewStudy("lr-sweep", "lower val bpb", Metric.VAL_BPB, "builtin", brief, space, "30m", "60s"));
- * var run = store.queueRun(new NewRun(null, "lr-sweep", recipe, null, null, "baseline", "the starting recipe"));
+ * var run = store.queueRun(new NewRun(null, "lr-sweep", recipe, null, null, "baseline", "the starting recipe", null, Role.BASELINE));
  * store.startRun(run.id());
  * store.recordMetrics(run.id(), 10, Map.of("loss", 3.2, "lr", 1e-3));
  * store.finishRun(run.id(), RunOutcome.finished(1.84, 500, 1_024_000, 60.0, "ckpt/lr-sweep-001"));
@@ -210,7 +210,7 @@ public final class Store {
                     .bind("recipe", recipe.canonicalJson()).bind("hash", recipe.hash()).bind("parent", run.parent())
                     .bind("change", run.change() == null ? null : run.change().toJson())
                     .bind("proposer", run.proposer()).bind("hypothesis", run.hypothesis()).bind("now", now)
-                    .bind("experiment", run.experiment() != null ? run.experiment() : run.study() != null ? id : null).bind("role", run.role())
+                    .bind("experiment", run.experiment() != null ? run.experiment() : run.study() != null ? id : null).bind("role", run.role() == null ? null : run.role().id())
                     .execute();
             return run(h, id).orElseThrow();
         });
@@ -331,7 +331,7 @@ public final class Store {
                 doubleOrNull(rs, "metric"), doubleOrNull(rs, "test_metric"), longOrNull(rs, "steps"),
                 longOrNull(rs, "tokens"), doubleOrNull(rs, "train_seconds"), instant(rs, "queued_at"),
                 instant(rs, "started_at"), instant(rs, "finished_at"), rs.getString("checkpoint_path"), rs.getString("error"),
-                rs.getString("experiment"), rs.getString("role"), doubleOrNull(rs, "stopped_at"));
+                rs.getString("experiment"), Role.of(rs.getString("role")), doubleOrNull(rs, "stopped_at"));
     }
 
     // ---- metric points --------------------------------------------------------------------------------------

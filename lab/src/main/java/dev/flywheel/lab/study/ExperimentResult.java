@@ -1,6 +1,11 @@
 package dev.flywheel.lab.study;
 
+import dev.flywheel.lab.store.RunRecord;
+import dev.flywheel.lab.store.RunStatus;
+
+import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * What {@link Study#runExperiment} returns — to the built-in researcher and, as a tool result, to an agent.
@@ -27,5 +32,33 @@ public record ExperimentResult(String experiment, List<String> runs, String prop
 
     public boolean kept() {
         return "keep".equals(decision);
+    }
+
+    /**
+     * The experiment {@code trial} as the history has it.
+     *
+     * @param diagnostics its first run's diagnostics
+     * @param events      a run's event lines, by run id
+     */
+    static ExperimentResult of(StudyHistory h, String trial, Diagnostics diagnostics,
+                               Function<String, List<String>> events) {
+        var runs = h.trial(trial);
+        var first = runs.getFirst();
+        var d = h.decision(first.id());
+        var before = Standing.of(h.before(first.ordinal()));
+        var after = Standing.of(h);
+        var metrics = runs.stream().map(RunRecord::metric).toList();
+        var complete = Standing.completeMetrics(runs);
+        Double mean = complete.size() == runs.size() ? Standing.mean(complete) : null;
+        var status = runs.stream().filter(r -> r.status() != RunStatus.FINISHED).map(r -> r.status().id()).findFirst()
+                .orElse(runs.stream().anyMatch(r -> r.stoppedAt() != null) ? "stopped" : "finished");
+        var lines = new ArrayList<String>();
+        for (var r : runs) for (var e : events.apply(r.id())) lines.add(r.id() + " " + e);
+        double noise = before.noise().used();
+        return new ExperimentResult(trial, runs.stream().map(RunRecord::id).toList(), first.proposer(),
+                first.hypothesis(), first.change() == null ? "" : first.change().describe(), h.diffFromParent(first),
+                status, mean, metrics, before.bestMetric(), mean == null ? null : mean - before.bestMetric(), noise,
+                mean == null ? null : (before.bestMetric() - mean) / noise, d == null ? null : d.decision().id(),
+                d == null ? null : d.rationale(), diagnostics.summary(), lines, after.bestMetric());
     }
 }

@@ -1,6 +1,8 @@
 package dev.flywheel.lab.study;
 
 import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.store.Role;
+import dev.flywheel.lab.store.RunRecord;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -43,6 +45,22 @@ public record StudyState(String study, String title, String objective, String me
     public record Row(int ordinal, String run, String experiment, String role, String proposer, String hypothesis,
                       String change, String status, Double metric, Double delta, String decision, String rationale,
                       Double stoppedAt, Double trainSeconds, Long steps) {}
+
+    /** The state of a study with {@code settings} after history {@code h}, whose standing is {@code st}. */
+    static StudyState of(StudySettings settings, StudyHistory h, Standing st, Budget budget, boolean finished) {
+        var brief = settings.brief();
+        var rows = h.runs().stream().map(r -> JournalWriter.row(h, r)).toList();
+        var notes = h.notes().stream().map(n -> n.author() + ": " + n.body()).toList();
+        var baselineRuns = h.runsOf(Role.BASELINE);
+        return new StudyState(settings.name(), brief.title(), brief.objective(), settings.metric().id(),
+                settings.researcher(), budget,
+                new Baseline(baselineRuns.stream().map(RunRecord::id).toList(),
+                        baselineRuns.stream().map(RunRecord::metric).toList(), st.baselineMetric()),
+                new Best(st.bestRun(), st.bestMetric(), st.bestRecipe(), Recipe.diff(settings.start(), st.bestRecipe()),
+                        st.keptLines()),
+                new Noise(st.noise().measured(), st.noise().used(), st.noise().dof(), st.noise().describe()),
+                settings.keepSigmas(), settings.space().describe(), rows, notes, finished);
+    }
 
     /** The runs as a fixed-width table, one line each. */
     public String table() {

@@ -1,5 +1,6 @@
 package dev.flywheel.lab.research;
 
+import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.exec.Executor;
 import dev.flywheel.lab.exec.ResultFile;
 import dev.flywheel.lab.exec.RunJob;
@@ -123,7 +124,7 @@ class ResearcherTest {
         new BuiltinResearcher(3).research(study);
         var recipes = new HashSet<String>();
         for (var v : study.history())
-            if ("experiment".equals(v.role())) assertThat(recipes.add(v.recipe().hash())).as(v.run().id()).isTrue();
+            if (v.role() == Role.EXPERIMENT) assertThat(recipes.add(v.recipe().hash())).as(v.run().id()).isTrue();
         assertThat(study.canRunExperiment()).isFalse();
         // the rate is what matters in this script, and the search found it went up
         assertThat(study.bestRecipe().optimizer().lr()).isGreaterThan(0.001);

@@ -1,5 +1,6 @@
 package dev.flywheel.lab.study;
 
+import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.exec.Executor;
 import dev.flywheel.lab.exec.ResultFile;
@@ -83,7 +84,7 @@ class StudyRulesTest {
         assertThat(held.sigmas()).isCloseTo(2.75, within(1e-9));
         assertThat(held.bestAfter()).isCloseTo(1.9725, within(1e-12));
         var confirm = store.run(held.runs().get(1)).orElseThrow();
-        assertThat(confirm.role()).isEqualTo("confirm");
+        assertThat(confirm.role()).isEqualTo(Role.CONFIRM);
         assertThat(confirm.recipe().seed()).isEqualTo(1338);
         assertThat(confirm.experiment()).isEqualTo(held.experiment());
 
@@ -101,7 +102,7 @@ class StudyRulesTest {
 
         var two = study.runExperiment("builtin", "lower, two seeds", Change.of(Map.of("optimizer.lr", 0.0005, "optimizer.min_lr", 0.00005)), 2);
         assertThat(two.runs()).hasSize(2);
-        assertThat(store.run(two.runs().get(1)).orElseThrow().role()).isEqualTo("experiment");
+        assertThat(store.run(two.runs().get(1)).orElseThrow().role()).isEqualTo(Role.EXPERIMENT);
         assertThat(two.decision()).isEqualTo("keep");
 
         // invalid changes are rejected with a message that says what to fix, and nothing runs
@@ -182,7 +183,7 @@ class StudyRulesTest {
         var c = study.finish(null);
         assertThat(c.runs()).isEqualTo(6);
         assertThat(c.scaleCheck()).isNotNull();
-        assertThat(store.runs("rules")).filteredOn(r -> "scale".equals(r.role())).hasSize(2)
+        assertThat(store.runs("rules")).filteredOn(r -> r.role() == Role.SCALE).hasSize(2)
                 .allSatisfy(r -> assertThat(r.recipe().model().dim()).isEqualTo(48));
     }
 }

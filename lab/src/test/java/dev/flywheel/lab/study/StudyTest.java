@@ -1,5 +1,6 @@
 package dev.flywheel.lab.study;
 
+import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.exec.InProcessExecutor;
 import dev.flywheel.lab.journal.ResultsTsv;
 import dev.flywheel.lab.recipe.Recipe;
@@ -51,12 +52,12 @@ class StudyTest {
         store.decisions("tiny").forEach(d -> decisions.put(d.run(), d));
         assertThat(decisions).hasSize(9);
         // every experiment of the researcher says why, in its words, and which part of the search proposed it
-        assertThat(runs).filteredOn(r -> "builtin".equals(r.proposer()) && "experiment".equals(r.role()))
+        assertThat(runs).filteredOn(r -> "builtin".equals(r.proposer()) && r.role() == Role.EXPERIMENT)
                 .isNotEmpty().allSatisfy(r -> assertThat(r.hypothesis()).matches("(?s).{20,}\\[(line search|tpe|tpe joint|ablation|playbook|combination)\\]"));
         // every kept experiment beat the best before it by more than 2σ (a close call on the mean of its seeds)
         for (var r : runs) {
             var d = decisions.get(r.id());
-            if (d.decision() != Decision.KEEP || !"experiment".equals(r.role())) continue;
+            if (d.decision() != Decision.KEEP || r.role() != Role.EXPERIMENT) continue;
             var group = runs.stream().filter(x -> r.experiment().equals(x.experiment())).mapToDouble(RunRecord::metric).average().orElseThrow();
             assertThat(d.bestBefore() - group).as(r.id()).isGreaterThan(2 * d.noiseFloor());
         }

@@ -1,0 +1,44 @@
+package dev.flywheel.lab.store;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+import dev.flywheel.lab.LabException;
+
+import java.util.Locale;
+
+/**
+ * What part a run plays in a study. The runs of one trial share its role, except that a confirmation seed joins an
+ * experiment's trial.
+ *
+ * <ul>
+ *   <li>{@link #BASELINE}: the starting recipe under several seeds; their mean is the first best, their spread the
+ *   noise floor.</li>
+ *   <li>{@link #EXPERIMENT}: a researcher's change of the best recipe, under one or more seeds.</li>
+ *   <li>{@link #CONFIRM}: one more seed of an experiment whose first result was a close call.</li>
+ *   <li>{@link #SCALE}: the scale check at the end: the starting and the best recipe at a larger size. Never a
+ *   candidate for the best.</li>
+ * </ul>
+ */
+public enum Role {
+    BASELINE, EXPERIMENT, CONFIRM, SCALE;
+
+    /** The role's name in the store, JSON and the journal: baseline, experiment, confirm, scale. */
+    @JsonValue
+    public String id() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The role named {@code id}, or null for null (a run outside a study). */
+    public static Role of(String id) {
+        if (id == null) return null;
+        try {
+            return valueOf(id.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new LabException("run role \"" + id + "\" is unknown; expected baseline, experiment, confirm or scale");
+        }
+    }
+
+    @Override
+    public String toString() {
+        return id();
+    }
+}

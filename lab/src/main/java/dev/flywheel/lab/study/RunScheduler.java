@@ -1,0 +1,215 @@
+package dev.flywheel.lab.study;
+
+import dev.flywheel.engine.Checkpoint;
+import dev.flywheel.lab.Json;
+import dev.flywheel.lab.LabException;
+import dev.flywheel.lab.Metric;
+import dev.flywheel.lab.Pause;
+import dev.flywheel.lab.exec.EarlyStop;
+import dev.flywheel.lab.exec.Executor;
+import dev.flywheel.lab.exec.ResultFile;
+import dev.flywheel.lab.exec.RunJob;
+import dev.flywheel.lab.exec.RunWatcher;
+import dev.flywheel.lab.run.RunEvent;
+import dev.flywheel.lab.run.RunResult;
+import dev.flywheel.lab.store.Event;
+import dev.flywheel.lab.store.RunOutcome;
+import dev.flywheel.lab.store.RunRecord;
+import dev.flywheel.lab.store.RunStatus;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Executes a study's queued runs and records how each ended. Up to {@code concurrency} runs at once. A run that was
+ * interrupted (the study was killed) resumes from its last checkpoint, or adopts the result its JVM left if it had
+ * ended; a run that ended is never run again.
+ */
+final class RunScheduler {
+
+    private final StudySettings settings;
+    private final Ledger ledger;
+    private final Executor executor;
+    private final StudyListener listener;
+    private final Function<RunRecord, EarlyStop> earlyStop;
+    private final Supplier<StudyListener.Standing> standing;
+    private final Runnable saveSpent;
+
+    /**
+     * @param earlyStop the successive-halving rungs for a run
+     * @param standing  where the study stands, for the listener's progress line
+     * @param saveSpent records the study time spent, after each run
+     */
+    RunScheduler(StudySettings settings, Ledger ledger, Executor executor, StudyListener listener,
+                 Function<RunRecord, EarlyStop> earlyStop, Supplier<StudyListener.Standing> standing, Runnable saveSpent) {
+        this.settings = settings;
+        this.ledger = ledger;
+        this.executor = executor;
+        this.listener = listener;
+        this.earlyStop = earlyStop;
+        this.standing = standing;
+        this.saveSpent = saveSpent;
+    }
+
+    /** Runs every run of {@code runs} that has not ended, up to {@code concurrency} at once. */
+    void executeAll(List<RunRecord> runs) {
+        var pending = runs.stream().filter(r -> !r.status().isFinal()).toList();
+        if (pending.isEmpty()) return;
+        int n = Math.min(settings.concurrency(), pending.size());
+        if (n == 1) {
+            for (var r : pending) execute(r);
+            return;
+        }
+        try (var pool = Executors.newFixedThreadPool(n)) {
+            var futures = new ArrayList<Future<?>>();
+            for (var r : pending) futures.add(pool.submit(() -> execute(r)));
+            for (var f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof RuntimeException re) throw re;
+                    throw new IllegalStateException(e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new LabException("the study was interrupted");
+                }
+            }
+        }
+    }
+
+    private void execute(RunRecord run) {
+        var runDir = settings.dir().resolve("runs").resolve(run.id());
+        var job = new RunJob(run.id(), run.recipe(), runDir, settings.cacheRoot(), settings.threads(), false, false,
+                settings.checkpointEverySeconds(), ledger.store().url(), earlyStop.apply(run));
+        RunResult result = run.attempts() > 0 ? ResultFile.read(job.resultFile()).orElse(null) : null;
+        if (result == null) {
+            long checkpointStep = run.attempts() > 0 ? checkpointStep(job.spec().checkpointDir()) : -1;
+            boolean resumed = checkpointStep > 0;
+            if (!resumed) deleteTree(job.spec().checkpointDir());
+            ledger.store().discardAfter(run.id(), resumed ? checkpointStep - 1 : -1);
+            var started = ledger.started(run.id());
+            listener.runStarted(new StudyListener.RunStart(run.id(), run.ordinal(), run.role() == null ? null : run.role().id(),
+                    run.proposer(), run.hypothesis(), JournalWriter.describe(ledger.history(), started), resumed,
+                    standing.get()));
+            result = executor.execute(job.withResume(resumed), new RunWatcher() {
+                @Override
+                public void stepped(Step step) {
+                    listener.runProgress(run.id(), step);
+                }
+
+                @Override
+                public void event(RunEvent event) {
+                    listener.runEvent(run.id(), event);
+                }
+            });
+        }
+        var ended = record(run, result);
+        Pause.at("run-recorded");
+        pruneOptimizerState(job.spec().checkpointDir());
+        saveSpent.run();
+        listener.runEnded(run.id(), ended.stoppedAt() != null ? "stopped" : ended.status().id(), ended.metric(),
+                result.wallSeconds());
+    }
+
+    private RunRecord record(RunRecord run, RunResult r) {
+        // events the run could not record itself (its JVM was killed) go to the store from here
+        var store = ledger.store();
+        if (store.events(run.id()).isEmpty())
+            for (var e : r.events()) if (e.kind().equals("killed")) store.recordEvent(run.id(), toStoreEvent(e));
+        var o = outcome(r, settings.metric());
+        return ledger.finished(run.id(), o.outcome(), o.stoppedAt());
+    }
+
+    /** How a run's result is recorded: its status, metric, and the budget fraction where it was stopped early. */
+    record Recorded(RunOutcome outcome, Double stoppedAt) {}
+
+    static Recorded outcome(RunResult r, Metric metric) {
+        double value = metric == Metric.VAL_LOSS ? r.valLoss() : r.valBpb();
+        String ck = r.checkpoint() == null ? null : r.checkpoint().toString();
+        return switch (r.status()) {
+            case FINISHED, STOPPED -> {
+                if (!Double.isFinite(value))
+                    yield new Recorded(RunOutcome.failed(RunStatus.DIVERGED, "the validation metric is not finite ("
+                            + value + ")", r.steps(), r.tokens(), r.trainSeconds()), null);
+                Double stoppedAt = r.status() == dev.flywheel.lab.run.RunStatus.STOPPED ? stoppedAt(r) : null;
+                yield new Recorded(new RunOutcome(RunStatus.FINISHED, value, r.steps(), r.tokens(), r.trainSeconds(), ck,
+                        stoppedAt == null ? null : stopMessage(r)), stoppedAt);
+            }
+            case DIVERGED -> new Recorded(new RunOutcome(RunStatus.DIVERGED, Double.isFinite(value) ? value : null,
+                    r.steps(), r.tokens(), r.trainSeconds(), ck, r.error() != null ? r.error()
+                    : r.events().stream().filter(e -> e.kind().equals("divergence")).map(RunEvent::message)
+                    .findFirst().orElse("the run diverged")), null);
+            default -> new Recorded(RunOutcome.failed(r.events().stream().anyMatch(e -> e.kind().equals("killed"))
+                    ? RunStatus.KILLED : RunStatus.CRASHED, r.error() == null ? "the run crashed" : r.error(),
+                    r.steps(), r.tokens(), r.trainSeconds()), null);
+        };
+    }
+
+    private static Event toStoreEvent(RunEvent e) {
+        var measured = new LinkedHashMap<String, Double>();
+        e.measured().forEach((k, v) -> {
+            if (v instanceof Number n) measured.put(k, n.doubleValue());
+        });
+        return new Event(e.step(), e.kind(), e.rule(), measured, e.action(), e.message());
+    }
+
+    private static Double stoppedAt(RunResult r) {
+        for (var e : r.events())
+            if (e.kind().equals("early-stop") && e.measured().get("progress") instanceof Number n) return n.doubleValue();
+        return r.curve().isEmpty() ? 0.0 : r.curve().getLast().progress();
+    }
+
+    private static String stopMessage(RunResult r) {
+        return r.events().stream().filter(e -> e.kind().equals("early-stop")).map(RunEvent::message).findFirst()
+                .orElse("stopped early");
+    }
+
+    /** The step of the checkpoint a run can resume from, or -1 if it has none that can be read. */
+    private static long checkpointStep(Path ck) {
+        for (var d : List.of(ck, ck.resolveSibling(ck.getFileName() + ".old"))) {
+            var trainer = d.resolve(Checkpoint.TRAINER);
+            if (!Files.isRegularFile(trainer) || !Files.isRegularFile(d.resolve(Checkpoint.OPTIMIZER))) continue;
+            try {
+                var step = Json.MAPPER.readTree(Files.readString(trainer, StandardCharsets.UTF_8)).get("step");
+                if (step != null && step.canConvertToLong()) return step.asLong();
+            } catch (IOException | RuntimeException e) {
+                return -1;
+            }
+        }
+        return -1;
+    }
+
+    private static void pruneOptimizerState(Path ck) {
+        try {
+            Files.deleteIfExists(ck.resolve(Checkpoint.OPTIMIZER)); // only a resume needs it, and this run has ended
+        } catch (IOException ignored) {
+            // a left-over file costs disk space, nothing else
+        }
+    }
+
+    private static void deleteTree(Path p) {
+        if (!Files.exists(p)) return;
+        try (var walk = Files.walk(p)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(f -> {
+                try {
+                    Files.deleteIfExists(f);
+                } catch (IOException ignored) {
+                    // best effort
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}
