@@ -1,7 +1,7 @@
 package dev.flywheel.agent;
 
 import dev.flywheel.lab.research.Researchers;
-import dev.flywheel.lab.study.Study;
+import dev.flywheel.lab.study.Lab;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -71,7 +71,7 @@ final class AgentLoop {
         }
     }
 
-    void run(Study study) {
+    void run(Lab study) {
         var ledger = new UsageLedger(study.directory(), prices);
         var transcript = new Transcript(study.directory());
         var usageNoted = new boolean[1];
@@ -100,7 +100,7 @@ final class AgentLoop {
 
     /** One study's conversation and its counters. */
     private final class Session {
-        private final Study study;
+        private final Lab study;
         private final LabTools tools;
         private final UsageLedger ledger;
         private final Transcript transcript;
@@ -110,7 +110,7 @@ final class AgentLoop {
         private long lastContext;
         private int maxTokens;
 
-        Session(Study study, LabTools tools, UsageLedger ledger, Transcript transcript, String system) {
+        Session(Lab study, LabTools tools, UsageLedger ledger, Transcript transcript, String system) {
             this.study = study;
             this.tools = tools;
             this.ledger = ledger;

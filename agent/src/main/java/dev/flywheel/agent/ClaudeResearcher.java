@@ -1,7 +1,7 @@
 package dev.flywheel.agent;
 
 import dev.flywheel.lab.research.Researcher;
-import dev.flywheel.lab.study.Study;
+import dev.flywheel.lab.study.Lab;
 
 /**
  * Claude as the study's researcher: a tool-use conversation over the lab ({@link LabTools}) through Anthropic's
@@ -27,7 +27,7 @@ public final class ClaudeResearcher implements Researcher {
     }
 
     @Override
-    public void research(Study study) {
+    public void research(Lab study) {
         try (var api = new AnthropicChat(model, settings.baseUrl(), settings.apiKey(), settings.requestTimeout())) {
             new AgentLoop(AgentResearchers.CLAUDE, model, api, settings).run(study);
         }

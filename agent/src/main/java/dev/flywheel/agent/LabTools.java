@@ -9,10 +9,10 @@ import dev.flywheel.engine.CheckpointException;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.search.Change;
 import dev.flywheel.lab.search.ChangeResult;
+import dev.flywheel.lab.study.Lab;
 import dev.flywheel.lab.study.Curve;
 import dev.flywheel.lab.study.ExperimentResult;
 import dev.flywheel.lab.study.RunDetails;
-import dev.flywheel.lab.study.Study;
 import dev.flywheel.lab.study.StudyState;
 
 import java.math.BigDecimal;
@@ -101,14 +101,14 @@ final class LabTools {
     /** A tool's result, and what it did to the study. */
     record Outcome(String tool, String content, boolean error, boolean ranExperiment) {}
 
-    private final Study study;
+    private final Lab study;
     private final String proposer;
     private final Runnable beforeFinish;
     private final List<Rejection> rejections = new ArrayList<>();
     private boolean finished;
 
     /** @param beforeFinish what to write in the journal before the study's summary (the LLM usage) */
-    LabTools(Study study, String proposer, Runnable beforeFinish) {
+    LabTools(Lab study, String proposer, Runnable beforeFinish) {
         this.study = study;
         this.proposer = proposer;
         this.beforeFinish = beforeFinish;

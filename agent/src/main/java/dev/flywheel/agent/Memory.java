@@ -2,7 +2,7 @@ package dev.flywheel.agent;
 
 import dev.flywheel.lab.recipe.Values;
 import dev.flywheel.lab.store.RunStatus;
-import dev.flywheel.lab.study.Study;
+import dev.flywheel.lab.study.Lab;
 import dev.flywheel.lab.study.StudyState;
 
 import java.util.ArrayList;
@@ -27,7 +27,7 @@ final class Memory {
      * @param rejections   proposals the study refused in this session
      * @param lastExchange the last tool calls and results before the restart, or null
      */
-    static String build(Study study, int restart, List<LabTools.Rejection> rejections, String lastExchange) {
+    static String build(Lab study, int restart, List<LabTools.Rejection> rejections, String lastExchange) {
         var s = study.state();
         var out = new StringBuilder();
         if (restart > 0)
@@ -118,14 +118,14 @@ final class Memory {
         return new ArrayList<>(groups.values());
     }
 
-    private static void remember(Map<String, List<String>> tried, Study study, StudyState.Row first, String outcome) {
-        var run = study.store().run(first.run());
+    private static void remember(Map<String, List<String>> tried, Lab study, StudyState.Row first, String outcome) {
+        var run = study.record().run(first.run());
         if (run.isEmpty() || run.get().change() == null) return;
         run.get().change().values().forEach((path, value) ->
                 tried.computeIfAbsent(path, k -> new ArrayList<>()).add(Values.format(value) + " (" + outcome + ")"));
     }
 
-    private static List<String> events(Study study, String runId) {
+    private static List<String> events(Lab study, String runId) {
         try {
             var d = study.runDetails(runId);
             return d.row().status().equals(RunStatus.FINISHED.id()) && d.events().isEmpty() ? List.of() : d.events();

@@ -1,7 +1,7 @@
 package dev.flywheel.agent;
 
 import dev.flywheel.lab.research.Researcher;
-import dev.flywheel.lab.study.Study;
+import dev.flywheel.lab.study.Lab;
 
 /**
  * A model behind an OpenAI-compatible chat-completions server (llama.cpp, vLLM, Ollama, OpenAI) as the study's
@@ -26,7 +26,7 @@ public final class OpenAiResearcher implements Researcher {
     }
 
     @Override
-    public void research(Study study) {
+    public void research(Lab study) {
         try (var api = new OpenAiChat(settings.model(), settings.baseUrl(), settings.apiKey(), settings.requestTimeout())) {
             new AgentLoop(AgentResearchers.OPENAI, settings.model(), api, settings).run(study);
         }

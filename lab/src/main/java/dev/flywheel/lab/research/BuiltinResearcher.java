@@ -7,10 +7,10 @@ import dev.flywheel.lab.search.ChangeResult;
 import dev.flywheel.lab.search.Dimension;
 import dev.flywheel.lab.search.SearchSpace;
 import dev.flywheel.lab.store.Decision;
+import dev.flywheel.lab.study.Lab;
 import dev.flywheel.lab.study.Diagnostics;
 import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.study.RunView;
-import dev.flywheel.lab.study.Study;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -121,7 +121,7 @@ public final class BuiltinResearcher extends ProposingResearcher {
     private record Candidate(double score, String arm, Map<String, Object> change, String hypothesis) {}
 
     @Override
-    protected Optional<Proposal> propose(Study study, int attempt) {
+    protected Optional<Proposal> propose(Lab study, int attempt) {
         var ctx = new Context(study, seed, attempt);
         var candidates = new ArrayList<Candidate>();
         numeric(ctx, candidates);
@@ -143,7 +143,7 @@ public final class BuiltinResearcher extends ProposingResearcher {
 
     /** The study's history as the proposals need it. */
     private static final class Context {
-        final Study study;
+        final Lab study;
         final SearchSpace space;
         final Recipe start;
         final Recipe best;
@@ -157,7 +157,7 @@ public final class BuiltinResearcher extends ProposingResearcher {
         final Map<String, Recipe> recipes = new HashMap<>();
         final Random rng;
 
-        Context(Study study, long seed, int attempt) {
+        Context(Lab study, long seed, int attempt) {
             this.study = study;
             this.space = study.settings().space();
             this.start = study.settings().start();

@@ -1,7 +1,7 @@
 package dev.flywheel.lab.research;
 
 import dev.flywheel.lab.LabException;
-import dev.flywheel.lab.study.Study;
+import dev.flywheel.lab.study.Lab;
 
 import java.util.Optional;
 
@@ -15,10 +15,10 @@ public abstract class ProposingResearcher implements Researcher {
     private int rejections;
 
     /** The next experiment, or empty when there is nothing left worth trying. */
-    protected abstract Optional<Proposal> propose(Study study, int attempt);
+    protected abstract Optional<Proposal> propose(Lab study, int attempt);
 
     @Override
-    public void research(Study study) {
+    public void research(Lab study) {
         int inARow = 0;
         while (study.canRunExperiment()) {
             var proposal = propose(study, rejections);

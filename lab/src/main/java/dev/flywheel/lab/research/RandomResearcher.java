@@ -3,7 +3,7 @@ package dev.flywheel.lab.research;
 import dev.flywheel.lab.search.Change;
 import dev.flywheel.lab.search.ChangeResult;
 import dev.flywheel.lab.search.Dimension;
-import dev.flywheel.lab.study.Study;
+import dev.flywheel.lab.study.Lab;
 
 import java.util.LinkedHashMap;
 import java.util.Optional;
@@ -29,7 +29,7 @@ public final class RandomResearcher extends ProposingResearcher {
     }
 
     @Override
-    protected Optional<Proposal> propose(Study study, int attempt) {
+    protected Optional<Proposal> propose(Lab study, int attempt) {
         var space = study.settings().space();
         int runs = study.history().size();
         var rng = new Random(seed * 1_000_003L + runs * 7_919L + attempt);

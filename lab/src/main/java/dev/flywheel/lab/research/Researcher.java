@@ -1,11 +1,11 @@
 package dev.flywheel.lab.research;
 
-import dev.flywheel.lab.study.Study;
+import dev.flywheel.lab.study.Lab;
 
 /**
  * Who designs a study's experiments. It drives the study through the same operations an LLM agent's tools call —
- * {@link Study#state()}, {@link Study#runExperiment}, {@link Study#runDetails}, {@link Study#note},
- * {@link Study#finish} — until the budget is spent ({@link Study#canRunExperiment()} turns false) or it decides
+ * {@link Lab#state()}, {@link Lab#runExperiment}, {@link Lab#runDetails}, {@link Lab#note},
+ * {@link Lab#finish} — until the budget is spent ({@link Lab#canRunExperiment()} turns false) or it decides
  * to stop. The study keeps the rules (validation, the keep rule, the budget, the journal); a researcher only
  * proposes.
  *
@@ -21,7 +21,7 @@ public interface Researcher {
 
     /**
      * Runs experiments on the study (its baseline is done) until the budget is spent or there is nothing worth
-     * trying; may call {@link Study#finish} with a summary of its own. Failed runs are results, not exceptions.
+     * trying; may call {@link Lab#finish} with a summary of its own. Failed runs are results, not exceptions.
      */
-    void research(Study study);
+    void research(Lab study);
 }

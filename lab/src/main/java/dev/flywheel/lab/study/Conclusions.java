@@ -33,7 +33,7 @@ final class Conclusions {
 
     /** What the end needs of a study. */
     record Context(StudySettings settings, Ledger ledger, JournalWriter journal, RunScheduler scheduler,
-                   StudyListener listener, StudyBudgetPolicy budget, Study.Clock clock, BiConsumer<String, String> note) {}
+                   StudyListener listener, StudyBudgetPolicy budget, StudyClock clock, BiConsumer<String, String> note) {}
 
     /** Whether the study has begun concluding (the end was asked for, or the scale check queued). */
     static boolean concluding(Path dir, StudyHistory h) {

@@ -8,7 +8,6 @@ import dev.flywheel.lab.store.RunStatus;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -84,10 +83,5 @@ final class ScaleCheck {
             if (!Objects.equals(a.get(k), v)) out.put(k, v);
         });
         return out;
-    }
-
-    /** The scale runs as a pair (start, best), or null until both are queued. */
-    static List<RunRecord> pair(List<RunRecord> scaleRuns) {
-        return scaleRuns.size() < 2 ? null : scaleRuns.subList(0, 2);
     }
 }

@@ -41,7 +41,7 @@ import java.util.Locale;
  * from its last checkpoint, a decision that was not recorded is made again — the same way, since it depends only on
  * the history before it — and the journal files skip what they already hold.
  */
-public final class Study implements AutoCloseable {
+public final class Study implements Lab, AutoCloseable {
 
     public static final String BEST_RECIPE = "best-recipe.json", FINISHING = "finishing.json";
     public static final String JOURNAL = "journal.md", RESULTS = "results.tsv", CHART = "progress.png";
@@ -53,7 +53,7 @@ public final class Study implements AutoCloseable {
     private final RunViews views;
     private final JournalWriter journal;
     private final RunScheduler scheduler;
-    private final Clock clock;
+    private final StudyClock clock;
     private Conclusion conclusion;
 
     private Study(StudySettings settings, Store store, Executor executor, StudyListener listener, double spentBefore,
@@ -63,7 +63,7 @@ public final class Study implements AutoCloseable {
         this.ledger = new Ledger(store, settings.name(), StudyHistory.load(store, settings.name(), settings.start()));
         this.budget = StudyBudgetPolicy.of(settings);
         this.views = new RunViews(settings, store);
-        this.clock = new Clock(spentBefore, readOnly);
+        this.clock = new StudyClock(spentBefore, readOnly);
         this.journal = readOnly ? null : new JournalWriter(settings, store);
         this.scheduler = readOnly ? null : new RunScheduler(settings, ledger, executor, listener, this::earlyStop,
                 this::listenerStanding, this::saveSpent);
@@ -90,24 +90,9 @@ public final class Study implements AutoCloseable {
      */
     public static Study open(StudySettings settings, boolean resume, Store store, Executor executor,
                              StudyListener listener) {
-        var name = settings.name();
-        var existing = store.study(name);
-        if (resume) {
-            if (!StudySettings.exists(settings.dir()))
-                throw new LabException(existing.isPresent()
-                        ? "study " + name + " cannot be resumed: its settings file " + settings.dir().resolve(StudySettings.FILE)
-                        + " is missing; start a new study under another name"
-                        : "there is no study " + name + " to resume; check the name with `flywheel studies`");
-            settings = StudySettings.read(settings.dir(), settings.cacheRoot())
-                    .withExecution(settings.cacheRoot(), settings.concurrency(), settings.threads());
-        } else {
-            if (existing.isPresent() || StudySettings.exists(settings.dir()))
-                throw new LabException("study " + name + " already exists; add --resume to continue it, or choose "
-                        + "another name with --study");
-            settings.write();
-        }
+        settings = StudySettings.forOpening(settings, resume, store.study(settings.name()).isPresent());
         var s = settings;
-        var record = store.createStudy(new NewStudy(name, s.brief().objective(), s.metric(), s.researcher(),
+        var record = store.createStudy(new NewStudy(s.name(), s.brief().objective(), s.metric(), s.researcher(),
                 s.brief().text(), String.join("\n", s.space().describe()), s.budget().format(), s.runBudget().format()));
         var data = new DataCache(s.cacheRoot()).prepare(s.start().data().source(), RecipeRunner.prepSettings(s.start().data()),
                 listener.dataProgress());
@@ -128,10 +113,6 @@ public final class Study implements AutoCloseable {
 
     public Path directory() {
         return settings.dir();
-    }
-
-    public Store store() {
-        return ledger.store();
     }
 
     public synchronized boolean finished() {
@@ -203,9 +184,10 @@ public final class Study implements AutoCloseable {
         requireBaseline();
         settlePending();
         var st = Standing.of(now());
-        if (settings.space().apply(st.bestRecipe(), change) instanceof ChangeResult.Rejected r)
-            throw new LabException("the change was rejected: " + String.join("; ", r.reasons()));
-        var accepted = (ChangeResult.Accepted) settings.space().apply(st.bestRecipe(), change);
+        var accepted = switch (settings.space().apply(st.bestRecipe(), change)) {
+            case ChangeResult.Rejected r -> throw new LabException("the change was rejected: " + String.join("; ", r.reasons()));
+            case ChangeResult.Accepted a -> a;
+        };
         if (seeds < 1 || seeds > 5) throw new LabException("seeds must be between 1 and 5 (got " + seeds + ")");
         if (!canAfford(seeds, false))
             throw new LabException("the study budget is spent (" + budget.describe(now(), spent())
@@ -218,7 +200,7 @@ public final class Study implements AutoCloseable {
         }
         settle(trial);
         return ExperimentResult.of(now(), trial, views.diagnostics(now().trial(trial).getFirst()),
-                id -> JournalWriter.eventLines(store(), id));
+                id -> JournalWriter.eventLines(ledger.store(), id));
     }
 
     /** Completes every experiment that has unfinished or undecided runs (after a resume), in order. */
@@ -253,7 +235,7 @@ public final class Study implements AutoCloseable {
             ledger.decide(DecisionPolicy.records(name(), runs, before, verdict));
             journal.runs(now(), runs);
             listener.decided(ExperimentResult.of(now(), trial, views.diagnostics(runs.getFirst()),
-                    id -> JournalWriter.eventLines(store(), id)));
+                    id -> JournalWriter.eventLines(ledger.store(), id)));
             return;
         }
     }
@@ -280,10 +262,8 @@ public final class Study implements AutoCloseable {
 
     public synchronized StudyState state() {
         var h = now();
-        return StudyState.of(settings, h, Standing.of(h), new StudyState.Budget(settings.budget().format(),
-                settings.runBudget().format(), spent(), budget.leftSeconds(spent()) == null ? null
-                : Math.max(0, budget.leftSeconds(spent())), h.endedRuns(), budget.runsLeft(h), !canAfford(1, false),
-                budget.estimatedRunSeconds(h)), conclusion != null);
+        return StudyState.of(settings, h, Standing.of(h), budget.state(h, spent(), !canAfford(1, false)),
+                conclusion != null);
     }
 
     /** Every run with its recipe, decision and diagnostics, oldest first: what a researcher learns from. */
@@ -337,7 +317,7 @@ public final class Study implements AutoCloseable {
     }
 
     private void saveSpent() {
-        if (!clock.readOnly()) store().setSpentSeconds(name(), spent());
+        if (!clock.readOnly()) ledger.store().setSpentSeconds(name(), spent());
     }
 
     private boolean canAfford(int runs, boolean forConclusion) {
@@ -345,11 +325,7 @@ public final class Study implements AutoCloseable {
     }
 
     private StudyListener.Standing listenerStanding() {
-        var h = now();
-        var st = Standing.of(h);
-        Integer total = settings.budget() instanceof dev.flywheel.lab.budget.StudyBudget.Runs r ? r.runs() : null;
-        return new StudyListener.Standing(st.bestMetric(), st.bestRun(), st.noise().dof() > 0 ? st.noise().used() : null,
-                spent(), budget.leftSeconds(spent()), h.endedRuns(), total);
+        return budget.listenerStanding(now(), spent());
     }
 
     private void requireOpen() {
@@ -365,16 +341,5 @@ public final class Study implements AutoCloseable {
     @Override
     public void close() {
         saveSpent();
-    }
-
-    /** The study's clock: time spent by earlier sessions plus this one's (a read-only view does not tick). */
-    record Clock(double spentBefore, boolean readOnly, long sessionStart) {
-        Clock(double spentBefore, boolean readOnly) {
-            this(spentBefore, readOnly, System.nanoTime());
-        }
-
-        double spent() {
-            return readOnly ? spentBefore : spentBefore + (System.nanoTime() - sessionStart) / 1e9;
-        }
     }
 }

@@ -60,6 +60,21 @@ record StudyBudgetPolicy(StudyBudget budget, RunBudget runBudget, int concurrenc
         return budget instanceof StudyBudget.Runs r ? Math.max(0, r.runs() - h.runs().size()) : null;
     }
 
+    /** The budget as a researcher reads it in the study's state. */
+    StudyState.Budget state(StudyHistory h, double spentSeconds, boolean spent) {
+        var left = leftSeconds(spentSeconds);
+        return new StudyState.Budget(budget.format(), runBudget.format(), spentSeconds,
+                left == null ? null : Math.max(0, left), h.endedRuns(), runsLeft(h), spent, estimatedRunSeconds(h));
+    }
+
+    /** Where the study stands, for a progress line. */
+    StudyListener.Standing listenerStanding(StudyHistory h, double spentSeconds) {
+        var st = Standing.of(h);
+        Integer total = budget instanceof StudyBudget.Runs r ? r.runs() : null;
+        return new StudyListener.Standing(st.bestMetric(), st.bestRun(), st.noise().dof() > 0 ? st.noise().used() : null,
+                spentSeconds, leftSeconds(spentSeconds), h.endedRuns(), total);
+    }
+
     String describe(StudyHistory h, double spentSeconds) {
         return switch (budget) {
             case StudyBudget.Runs r -> h.runs().size() + " of " + r.runs() + " runs used";

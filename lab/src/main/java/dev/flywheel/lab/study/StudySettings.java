@@ -74,6 +74,30 @@ public record StudySettings(String name, Brief brief, Recipe start, String resea
         return brief.keepSigmas();
     }
 
+    /**
+     * The settings a study opens with: for a new study these (written to study.json), for a resumed one its saved
+     * settings with this command's execution (cache, concurrency, threads).
+     *
+     * @param inStore whether the store already has a study of this name
+     * @throws LabException when the study exists and {@code resume} is false, or does not and it is true
+     */
+    static StudySettings forOpening(StudySettings given, boolean resume, boolean inStore) {
+        var name = given.name();
+        if (resume) {
+            if (!exists(given.dir()))
+                throw new LabException(inStore
+                        ? "study " + name + " cannot be resumed: its settings file " + given.dir().resolve(FILE)
+                        + " is missing; start a new study under another name"
+                        : "there is no study " + name + " to resume; check the name with `flywheel studies`");
+            return read(given.dir(), given.cacheRoot()).withExecution(given.cacheRoot(), given.concurrency(), given.threads());
+        }
+        if (inStore || exists(given.dir()))
+            throw new LabException("study " + name + " already exists; add --resume to continue it, or choose "
+                    + "another name with --study");
+        given.write();
+        return given;
+    }
+
     public StudySettings withExecution(Path cacheRoot, int concurrency, int threads) {
         return new StudySettings(name, brief, start, researcher, budget, dir, cacheRoot, concurrency, threads, earlyStop,
                 scaleConfirm, checkpointEverySeconds);
