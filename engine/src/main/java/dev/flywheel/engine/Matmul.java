@@ -128,7 +128,7 @@ public final class Matmul {
             return;
         }
         if (m == 0 || n == 0) return;
-        Gemm job = pool.gemm();
+        Gemm job = driving(pool.threads());
         job.set(cArr, cOff, ldc, a, aOff, aRowStride, aKStride, b, bOff, bTransposed, ldb, m, n, k, accumulate);
         job.bias = bias;
         job.biasOff = biasOff;
@@ -177,6 +177,19 @@ public final class Matmul {
     }
 
     private static final ThreadLocal<Gemm> SERIAL = ThreadLocal.withInitial(() -> new Gemm(1));
+    /**
+     * Scratch of the parallel products driven from each thread. It belongs to the driving thread rather than to the
+     * pool so that the pool knows nothing of matrix products; a pool is driven by one thread at a time, so the two
+     * come to the same thing, and the step still allocates nothing once the first product has run.
+     */
+    private static final ThreadLocal<Gemm> DRIVING = new ThreadLocal<>();
+
+    /** The calling thread's scratch for a product on a pool of {@code threads}, grown to the widest pool seen. */
+    private static Gemm driving(int threads) {
+        Gemm job = DRIVING.get();
+        if (job == null || job.threads() < threads) DRIVING.set(job = new Gemm(threads));
+        return job;
+    }
 
     /** Start of block i of n near-equal blocks over [0, k): depends only on k, never on the thread count. */
     static int blockStart(int k, int blocks, int i) {
@@ -185,8 +198,8 @@ public final class Matmul {
 
     /**
      * One product in flight and its scratch: the shared packed B of one chunk of columns (all of the depth, block
-     * after block), and a packed block of A and an edge tile per thread. A pool owns one, so the training step
-     * allocates nothing. A product is one packing phase and one compute phase per chunk of columns (one chunk
+     * after block), and a packed block of A and an edge tile per thread. Each driving thread owns one, so the
+     * training step allocates nothing. A product is one packing phase and one compute phase per chunk of columns (one chunk
      * unless K·N exceeds {@link #PACK_CAP}). In the compute phase — this object as a {@link Parallel.Range} — each
      * thread takes tasks (a block of rows × a block of columns, over the whole depth) from a shared counter: any
      * thread may compute any task, since a task's result does not depend on who computes it.
@@ -207,6 +220,11 @@ public final class Matmul {
             aPack = new float[threads][MC * KC];
             tile = new float[threads][MR * NR];
             biasTile = new float[threads][NR];
+        }
+
+        /** Threads this scratch has room for. */
+        int threads() {
+            return aPack.length;
         }
 
         void set(float[] c, int cOff, int ldc, float[] a, int aOff, int rs, int ks, float[] b, int bOff, boolean bT,
