@@ -117,27 +117,27 @@ public final class Gpt {
         profile.lap(Profile.Phase.EMBEDDING);
 
         for (int l = 0; l < L; l++) {
-            var p = layout.block(l);
-            var x = a.layers[l];
+            var w = layout.block(l); // the block's weights: offsets into params and grads
+            var x = a.layers[l];     // its activations: slices of the buffers in acts
             // attention
-            norm(x.ln1(), x.ln1Stats(), x.in(), p.norm1(), BT);
+            norm(x.ln1(), x.ln1Stats(), x.in(), w.norm1(), BT);
             profile.lap(Profile.Phase.NORM);
-            Matmul.forward(pool, x.qkv(), x.ln1(), params, p.qkv(), BT);
+            Matmul.forward(pool, x.qkv(), x.ln1(), params, w.qkv(), BT);
             profile.lap(Profile.Phase.MATMUL);
-            a.attention.forward(pool, l, x.attention(), params, p.qNorm(), p.kNorm());
+            a.attention.forward(pool, l, x.attention(), params, w.qNorm(), w.kNorm());
             profile.lap(Profile.Phase.ATTENTION);
-            Matmul.forward(pool, x.res2(), x.atty(), params, p.proj(), BT);
+            Matmul.forward(pool, x.res2(), x.atty(), params, w.proj(), BT);
             profile.lap(Profile.Phase.MATMUL);
             add(x.res2(), x.in(), BT * C);
             profile.lap(Profile.Phase.RESIDUAL);
             // MLP
-            norm(x.ln2(), x.ln2Stats(), x.res2(), p.norm2(), BT);
+            norm(x.ln2(), x.ln2Stats(), x.res2(), w.norm2(), BT);
             profile.lap(Profile.Phase.NORM);
-            Matmul.forward(pool, x.fch(), x.ln2(), params, p.fc(), BT);
+            Matmul.forward(pool, x.fch(), x.ln2(), params, w.fc(), BT);
             profile.lap(Profile.Phase.MATMUL);
             activation(x.fcAct(), x.fch(), BT);
             profile.lap(Profile.Phase.ACTIVATION);
-            Matmul.forward(pool, x.res3(), x.fcAct(), params, p.mlpProj(), BT);
+            Matmul.forward(pool, x.res3(), x.fcAct(), params, w.mlpProj(), BT);
             profile.lap(Profile.Phase.MATMUL);
             add(x.res3(), x.res2(), BT * C);
             profile.lap(Profile.Phase.RESIDUAL);
@@ -186,25 +186,25 @@ public final class Gpt {
         normBackward(a.dres, layout.normF(), a.dln, a.layers[L - 1].res3(), a.lnfStats, BT);
         profile.lap(Profile.Phase.NORM);
         for (int l = L - 1; l >= 0; l--) {
-            var p = layout.block(l);
+            var w = layout.block(l);
             var x = a.layers[l];
             // MLP: dres is the gradient w.r.t. res3[l]; it also flows unchanged to res2[l]
-            Matmul.backward(pool, a.dfcAct, a.dres, x.fcAct(), params, grads, p.mlpProj(), BT);
+            Matmul.backward(pool, a.dfcAct, a.dres, x.fcAct(), params, grads, w.mlpProj(), BT);
             profile.lap(Profile.Phase.MATMUL);
             activationBackward(a.dfch, x.fch(), a.dfcAct, BT);
             profile.lap(Profile.Phase.ACTIVATION);
-            Matmul.backward(pool, a.dln, a.dfch, x.ln2(), params, grads, p.fc(), BT);
+            Matmul.backward(pool, a.dln, a.dfch, x.ln2(), params, grads, w.fc(), BT);
             profile.lap(Profile.Phase.MATMUL);
-            normBackward(a.dres, p.norm2(), a.dln, x.res2(), x.ln2Stats(), BT);
+            normBackward(a.dres, w.norm2(), a.dln, x.res2(), x.ln2Stats(), BT);
             profile.lap(Profile.Phase.NORM);
             // attention: dres is now the gradient w.r.t. res2[l]; it also flows unchanged to the block input
-            Matmul.backward(pool, a.datty, a.dres, x.atty(), params, grads, p.proj(), BT);
+            Matmul.backward(pool, a.datty, a.dres, x.atty(), params, grads, w.proj(), BT);
             profile.lap(Profile.Phase.MATMUL);
-            a.attention.backward(pool, l, x.attention(), a.dattention, params, grads, p.qNorm(), p.kNorm());
+            a.attention.backward(pool, l, x.attention(), a.dattention, params, grads, w.qNorm(), w.kNorm());
             profile.lap(Profile.Phase.ATTENTION);
-            Matmul.backward(pool, a.dln, a.dqkv, x.ln1(), params, grads, p.qkv(), BT);
+            Matmul.backward(pool, a.dln, a.dqkv, x.ln1(), params, grads, w.qkv(), BT);
             profile.lap(Profile.Phase.MATMUL);
-            normBackward(a.dres, p.norm1(), a.dln, x.in(), x.ln1Stats(), BT);
+            normBackward(a.dres, w.norm1(), a.dln, x.in(), x.ln1Stats(), BT);
             profile.lap(Profile.Phase.NORM);
         }
         Embedding.backward(pool, grads, a.dres.data(), a.inputs, layout.wte(), layout.wpe(), b, t, C);
