@@ -21,6 +21,9 @@ import java.util.Arrays;
  * the model's other activations) and there is no soft-cap, the forward pass keeps them instead — the blocks on and
  * below the diagonal, exactly as the softmax left them — and the backward pass reads them rather than recomputing:
  * the same bits, less work.
+ *
+ * <p>{@link AttentionReference} is the same computation in plain loops, the one to read first; a test holds the two
+ * together.
  */
 public final class Attention {
 
