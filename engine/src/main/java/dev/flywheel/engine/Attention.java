@@ -21,6 +21,9 @@ import java.util.Arrays;
  * the model's other activations) and there is no soft-cap, the forward pass keeps them instead — the blocks on and
  * below the diagonal, exactly as the softmax left them — and the backward pass reads them rather than recomputing:
  * the same bits, less work.
+ *
+ * <p>{@link AttentionReference} is the same computation in plain loops, the one to read first; a test holds the two
+ * together.
  */
 public final class Attention {
 
@@ -172,26 +175,29 @@ public final class Attention {
     }
 
     /**
-     * Forward pass.
-     * qkv (B,T,3C) at qkvOff; qRstd, kRstd (B,NH,T) at statOff receive the QK-norm statistics (QK-norm only);
-     * gq, gk: the QK-norm gains (hs) in params at gqOff, gkOff; rowMax, rowInv (B,NH,T) at softOff receive each
-     * query's largest logit and 1/Σexp, for the backward pass; y (B,T,C) at yOff; maxLogit (B·NH) at maxOff
-     * receives the largest attention logit of each (batch, head), a stability signal.
+     * One layer's attention activations. In: qkv (B,T,3C). Out: y (B,T,C); per (batch, head, query), at
+     * {@code statOff + (b·NH + h)·T + t}, the QK-norm 1/rms of q and k (qRstd, kRstd; QK-norm only, else empty) and
+     * the softmax's largest logit and 1/Σexp (rowMax, rowInv), for the backward pass; per (batch, head), at
+     * {@code maxOff + b·NH + h}, the largest attention logit (maxLogit), a stability signal.
      */
-    public void forward(Parallel pool, float[] qkv, int qkvOff, float[] qRstd, float[] kRstd, int statOff,
-                        float[] params, int gqOff, int gkOff, float[] rowMax, float[] rowInv, int softOff, float[] y,
-                        int yOff, float[] maxLogit, int maxOff) {
-        forward(pool, -1, qkv, qkvOff, qRstd, kRstd, statOff, params, gqOff, gkOff, rowMax, rowInv, softOff, y, yOff,
-                maxLogit, maxOff);
-    }
+    public record Layer(Slice qkv, Slice y, float[] qRstd, float[] kRstd, float[] rowMax, float[] rowInv,
+                        int statOff, float[] maxLogit, int maxOff) {}
 
     /**
-     * {@link #forward} of layer {@code layer}: its probabilities are kept for the backward pass when this attention
-     * keeps them (layer −1: never).
+     * The gradients of one backward pass: dy (B,T,C) in, dqkv (B,T,3C) out (overwritten); dq, dk (B,NH,T,hs) are
+     * scratch (the QK-norm gain gradients are reduced from them).
      */
-    public void forward(Parallel pool, int layer, float[] qkv, int qkvOff, float[] qRstd, float[] kRstd,
-                        int statOff, float[] params, int gqOff, int gkOff, float[] rowMax, float[] rowInv,
-                        int softOff, float[] y, int yOff, float[] maxLogit, int maxOff) {
+    public record Gradients(Slice dy, Slice dqkv, float[] dq, float[] dk) {}
+
+    /**
+     * Forward pass of layer {@code layer}: its probabilities are kept for the backward pass when this attention
+     * keeps them (layer −1: never). gqOff, gkOff: offsets of the QK-norm gains (hs) in params.
+     */
+    public void forward(Parallel pool, int layer, Layer act, float[] params, int gqOff, int gkOff) {
+        final float[] qkv = act.qkv().data(), y = act.y().data(), qRstd = act.qRstd(), kRstd = act.kRstd();
+        final float[] rowMax = act.rowMax(), rowInv = act.rowInv(), maxLogit = act.maxLogit();
+        final int qkvOff = act.qkv().off(), yOff = act.y().off(), statOff = act.statOff();
+        final int maxOff = act.maxOff();
         final int T = seq, C = dim, NH = heads;
         final boolean keep = layer >= 0 && probs.length > 0;
         pool.parallelFor(batch * NH, (start, end) -> {
@@ -209,7 +215,7 @@ public final class Attention {
                     float[] p = keep ? probs : w.sT;
                     int po = keep ? probOffset(layer, bh, i0) : 0;
                     scores(w, i0, bw, kv, p, po);
-                    maxAll = Math.max(maxAll, softmax(p, po, i0, bw, kv, rowMax, rowInv, softOff + bh * T + i0,
+                    maxAll = Math.max(maxAll, softmax(p, po, i0, bw, kv, rowMax, rowInv, statOff + bh * T + i0,
                             w.lanes));
                     // y = p · v for the block's queries: A = p, one key per row (stride QB)
                     for (int mp0 = 0; mp0 < bw; mp0 += MR) {
@@ -227,25 +233,17 @@ public final class Attention {
     }
 
     /**
-     * Backward pass: from dy (B,T,C) to dqkv (B,T,3C) (overwritten) and the QK-norm gain gradients dgq, dgk
-     * accumulated in grads. dq, dk (B,NH,T,hs) are scratch of the caller (the gain gradients are reduced from
-     * them). Uses qkv and the row statistics of the forward pass.
+     * Backward pass of layer {@code layer}, from the activations its forward pass left in act: grad's dqkv from its
+     * dy, and the QK-norm gain gradients accumulated in grads. Reads the probabilities the forward pass kept when this
+     * attention keeps them (layer −1: recomputes them).
      */
-    public void backward(Parallel pool, float[] dqkv, int dqkvOff, float[] qkv, int qkvOff, float[] qRstd,
-                         float[] kRstd, int statOff, float[] params, int gqOff, int gkOff, float[] grads,
-                         float[] rowMax, float[] rowInv, int softOff, float[] dy, int dyOff, float[] dq, float[] dk) {
-        backward(pool, -1, dqkv, dqkvOff, qkv, qkvOff, qRstd, kRstd, statOff, params, gqOff, gkOff, grads, rowMax,
-                rowInv, softOff, dy, dyOff, dq, dk);
-    }
-
-    /**
-     * {@link #backward} of layer {@code layer}, reading the probabilities its forward pass kept when this attention
-     * keeps them (layer −1: recomputing them).
-     */
-    public void backward(Parallel pool, int layer, float[] dqkv, int dqkvOff, float[] qkv, int qkvOff,
-                         float[] qRstd, float[] kRstd, int statOff, float[] params, int gqOff, int gkOff,
-                         float[] grads, float[] rowMax, float[] rowInv, int softOff, float[] dy, int dyOff,
-                         float[] dq, float[] dk) {
+    public void backward(Parallel pool, int layer, Layer act, Gradients grad, float[] params, float[] grads, int gqOff,
+                         int gkOff) {
+        final float[] qkv = act.qkv().data(), qRstd = act.qRstd(), kRstd = act.kRstd();
+        final float[] rowMax = act.rowMax(), rowInv = act.rowInv();
+        final int qkvOff = act.qkv().off(), statOff = act.statOff();
+        final float[] dqkv = grad.dqkv().data(), dy = grad.dy().data(), dq = grad.dq(), dk = grad.dk();
+        final int dqkvOff = grad.dqkv().off(), dyOff = grad.dy().off();
         final int T = seq, C = dim, NH = heads;
         final boolean kept = layer >= 0 && probs.length > 0;
         pool.parallelFor(batch * NH, (start, end) -> {
@@ -270,7 +268,7 @@ public final class Attention {
                         po = probOffset(layer, bh, i0);
                     } else {
                         scores(w, i0, bw, kv, p, po);
-                        probabilities(w, i0, bw, kv, rowMax, rowInv, softOff + bh * T + i0);
+                        probabilities(w, i0, bw, kv, rowMax, rowInv, statOff + bh * T + i0);
                     }
                     // dp^T = v · dy^T for the block: one key per row, one query per lane
                     for (int d = 0; d < hs; d++) {

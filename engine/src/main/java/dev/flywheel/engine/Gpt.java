@@ -14,6 +14,8 @@ public final class Gpt {
     private final ModelConfig cfg;
     private final ParameterLayout layout;
     private final Parallel pool;
+    private final boolean rms;
+    private final float eps;
     /** All parameters, one buffer; tensors are offsets given by {@link #layout()}. */
     public final float[] params;
     /** Gradients, same layout as {@link #params}. */
@@ -30,6 +32,8 @@ public final class Gpt {
         this.cfg = cfg;
         this.layout = new ParameterLayout(cfg);
         this.pool = pool;
+        this.rms = cfg.norm() == ModelConfig.Norm.RMSNORM;
+        this.eps = cfg.normEps();
         this.params = new float[layout.size()];
         this.grads = new float[layout.size()];
     }
@@ -38,6 +42,8 @@ public final class Gpt {
         this.cfg = shared.cfg;
         this.layout = shared.layout;
         this.pool = shared.pool;
+        this.rms = shared.rms;
+        this.eps = shared.eps;
         this.params = shared.params;
         this.grads = new float[0];
     }
@@ -99,10 +105,7 @@ public final class Gpt {
             throw new IllegalArgumentException("sequence length " + t + " exceeds the model's " + cfg.seqLen());
         }
         ensureActs(b, t);
-        final int C = cfg.dim(), L = cfg.layers(), V = cfg.vocabSize(), NH = cfg.heads(), hs = cfg.headSize();
-        final int BT = b * t, H = cfg.mlpHidden(), HF = acts.fcWidth;
-        final boolean rms = cfg.norm() == ModelConfig.Norm.RMSNORM;
-        final float eps = cfg.normEps();
+        final int C = cfg.dim(), L = cfg.layers(), V = cfg.vocabSize(), BT = b * t;
         var a = acts;
         for (int i = 0; i < BT; i++) {
             int tok = inputs[i];
@@ -114,54 +117,41 @@ public final class Gpt {
         profile.lap(Profile.Phase.EMBEDDING);
 
         for (int l = 0; l < L; l++) {
-            var blk = layout.block(l);
-            float[] resIn = l == 0 ? a.encoded : a.res3;
-            int resInOff = l == 0 ? 0 : (l - 1) * BT * C;
-            int lc = l * BT * C, ls = l * BT;
+            var w = layout.block(l); // the block's weights: offsets into params and grads
+            var x = a.layers[l];     // its activations: slices of the buffers in acts
             // attention
-            norm(rms, a.ln1, lc, a.ln1Mean, a.ln1Rstd, ls, resIn, resInOff, blk.norm1W(), blk.norm1B(), BT, C, eps);
+            norm(x.ln1(), x.ln1Stats(), x.in(), w.norm1(), BT);
             profile.lap(Profile.Phase.NORM);
-            Matmul.forward(pool, a.qkv, l * BT * 3 * C, a.ln1, lc, params, blk.qkvW(), blk.qkvB() >= 0 ? params : null,
-                    blk.qkvB(), BT, C, 3 * C);
+            Matmul.forward(pool, x.qkv(), x.ln1(), params, w.qkv(), BT);
             profile.lap(Profile.Phase.MATMUL);
-            a.attention.forward(pool, l, a.qkv, l * BT * 3 * C, a.qRstd, a.kRstd, l * b * NH * t, params, blk.qNorm(),
-                    blk.kNorm(), a.rowMax, a.rowInv, l * b * NH * t, a.atty, lc, a.maxLogit, l * b * NH);
+            a.attention.forward(pool, l, x.attention(), params, w.qNorm(), w.kNorm());
             profile.lap(Profile.Phase.ATTENTION);
-            Matmul.forward(pool, a.res2, lc, a.atty, lc, params, blk.projW(), blk.projB() >= 0 ? params : null,
-                    blk.projB(), BT, C, C);
+            Matmul.forward(pool, x.res2(), x.atty(), params, w.proj(), BT);
             profile.lap(Profile.Phase.MATMUL);
-            add(a.res2, lc, resIn, resInOff, BT * C);
+            add(x.res2(), x.in(), BT * C);
             profile.lap(Profile.Phase.RESIDUAL);
             // MLP
-            norm(rms, a.ln2, lc, a.ln2Mean, a.ln2Rstd, ls, a.res2, lc, blk.norm2W(), blk.norm2B(), BT, C, eps);
+            norm(x.ln2(), x.ln2Stats(), x.res2(), w.norm2(), BT);
             profile.lap(Profile.Phase.NORM);
-            Matmul.forward(pool, a.fch, l * BT * HF, a.ln2, lc, params, blk.fcW(), blk.fcB() >= 0 ? params : null,
-                    blk.fcB(), BT, C, HF);
+            Matmul.forward(pool, x.fch(), x.ln2(), params, w.fc(), BT);
             profile.lap(Profile.Phase.MATMUL);
-            int lh = l * BT * H;
-            switch (cfg.activation()) {
-                case GELU -> Mlp.geluForward(pool, a.fcAct, lh, a.fch, l * BT * HF, BT * H);
-                case RELU2 -> Mlp.relu2Forward(pool, a.fcAct, lh, a.fch, l * BT * HF, BT * H);
-                case SWIGLU -> Mlp.swigluForward(pool, a.fcAct, lh, a.fch, l * BT * HF, BT, H);
-            }
+            activation(x.fcAct(), x.fch(), BT);
             profile.lap(Profile.Phase.ACTIVATION);
-            Matmul.forward(pool, a.res3, lc, a.fcAct, lh, params, blk.mlpProjW(), blk.mlpProjB() >= 0 ? params : null,
-                    blk.mlpProjB(), BT, H, C);
+            Matmul.forward(pool, x.res3(), x.fcAct(), params, w.mlpProj(), BT);
             profile.lap(Profile.Phase.MATMUL);
-            add(a.res3, lc, a.res2, lc, BT * C);
+            add(x.res3(), x.res2(), BT * C);
             profile.lap(Profile.Phase.RESIDUAL);
         }
-        norm(rms, a.lnf, 0, a.lnfMean, a.lnfRstd, 0, a.res3, (L - 1) * BT * C, layout.normFWeight(),
-                layout.normFBias(), BT, C, eps);
+        norm(a.lnf, a.lnfStats, a.layers[L - 1].res3(), layout.normF(), BT);
         profile.lap(Profile.Phase.NORM);
-        Matmul.forward(pool, a.logits, 0, a.lnf, 0, params, layout.lmHead(), null, 0, BT, C, V);
+        Matmul.forward(pool, a.logits, a.lnf, params, layout.lmHead(), BT);
         profile.lap(Profile.Phase.MATMUL);
         if (targets == null) {
             haveTargets = false;
             return Float.NaN;
         }
         System.arraycopy(targets, 0, a.targets, 0, BT);
-        CrossEntropy.forward(pool, a.losses, a.lse, a.logits, 0, targets, BT, V);
+        CrossEntropy.forward(pool, a.losses, a.lse, a.logits.data(), 0, targets, BT, V);
         profile.lap(Profile.Phase.LOSS);
         haveTargets = true;
         double sum = 0;
@@ -184,57 +174,40 @@ public final class Gpt {
     public void backward(int normalizer) {
         if (grads.length == 0) throw new IllegalStateException("an inference view cannot be trained");
         if (!haveTargets) throw new IllegalStateException("backward needs a forward pass with targets");
-        final int b = batch, t = seq, C = cfg.dim(), L = cfg.layers(), V = cfg.vocabSize(), NH = cfg.heads();
-        final int BT = b * t, H = cfg.mlpHidden(), HF = acts.fcWidth;
-        final boolean rms = cfg.norm() == ModelConfig.Norm.RMSNORM;
+        final int b = batch, t = seq, C = cfg.dim(), L = cfg.layers(), V = cfg.vocabSize(), BT = b * t;
         var a = acts;
         // logits now hold their gradient
         profile.start();
-        CrossEntropy.backward(pool, a.logits, 0, a.lse, a.targets, BT, V, cfg.zLoss(), normalizer);
+        CrossEntropy.backward(pool, a.logits.data(), 0, a.lse, a.targets, BT, V, cfg.zLoss(), normalizer);
         profile.lap(Profile.Phase.LOSS);
-        Matmul.backward(pool, a.dln, 0, grads, layout.lmHead(), null, 0, a.logits, 0, a.lnf, 0, params,
-                layout.lmHead(), BT, C, V);
+        Matmul.backward(pool, a.dln, a.logits, a.lnf, params, grads, layout.lmHead(), BT);
         profile.lap(Profile.Phase.MATMUL);
-        Arrays.fill(a.dres, 0f);
-        normBackward(rms, a.dres, grads, layout.normFWeight(), layout.normFBias(), a.dln, a.res3, (L - 1) * BT * C,
-                a.lnfMean, a.lnfRstd, 0, BT, C);
+        Arrays.fill(a.dres.data(), 0f);
+        normBackward(a.dres, layout.normF(), a.dln, a.layers[L - 1].res3(), a.lnfStats, BT);
         profile.lap(Profile.Phase.NORM);
         for (int l = L - 1; l >= 0; l--) {
-            var blk = layout.block(l);
-            float[] resIn = l == 0 ? a.encoded : a.res3;
-            int resInOff = l == 0 ? 0 : (l - 1) * BT * C;
-            int lc = l * BT * C, ls = l * BT, lh = l * BT * H;
+            var w = layout.block(l);
+            var x = a.layers[l];
             // MLP: dres is the gradient w.r.t. res3[l]; it also flows unchanged to res2[l]
-            Matmul.backward(pool, a.dfcAct, 0, grads, blk.mlpProjW(), blk.mlpProjB() >= 0 ? grads : null,
-                    blk.mlpProjB(), a.dres, 0, a.fcAct, lh, params, blk.mlpProjW(), BT, H, C);
+            Matmul.backward(pool, a.dfcAct, a.dres, x.fcAct(), params, grads, w.mlpProj(), BT);
             profile.lap(Profile.Phase.MATMUL);
-            switch (cfg.activation()) {
-                case GELU -> Mlp.geluBackward(pool, a.dfch, 0, a.fch, l * BT * HF, a.dfcAct, 0, BT * H);
-                case RELU2 -> Mlp.relu2Backward(pool, a.dfch, 0, a.fch, l * BT * HF, a.dfcAct, 0, BT * H);
-                case SWIGLU -> Mlp.swigluBackward(pool, a.dfch, 0, a.fch, l * BT * HF, a.dfcAct, 0, BT, H);
-            }
+            activationBackward(a.dfch, x.fch(), a.dfcAct, BT);
             profile.lap(Profile.Phase.ACTIVATION);
-            Matmul.backward(pool, a.dln, 0, grads, blk.fcW(), blk.fcB() >= 0 ? grads : null, blk.fcB(), a.dfch, 0,
-                    a.ln2, lc, params, blk.fcW(), BT, C, HF);
+            Matmul.backward(pool, a.dln, a.dfch, x.ln2(), params, grads, w.fc(), BT);
             profile.lap(Profile.Phase.MATMUL);
-            normBackward(rms, a.dres, grads, blk.norm2W(), blk.norm2B(), a.dln, a.res2, lc, a.ln2Mean, a.ln2Rstd, ls,
-                    BT, C);
+            normBackward(a.dres, w.norm2(), a.dln, x.res2(), x.ln2Stats(), BT);
             profile.lap(Profile.Phase.NORM);
             // attention: dres is now the gradient w.r.t. res2[l]; it also flows unchanged to the block input
-            Matmul.backward(pool, a.datty, 0, grads, blk.projW(), blk.projB() >= 0 ? grads : null, blk.projB(),
-                    a.dres, 0, a.atty, lc, params, blk.projW(), BT, C, C);
+            Matmul.backward(pool, a.datty, a.dres, x.atty(), params, grads, w.proj(), BT);
             profile.lap(Profile.Phase.MATMUL);
-            a.attention.backward(pool, l, a.dqkv, 0, a.qkv, l * BT * 3 * C, a.qRstd, a.kRstd, l * b * NH * t, params,
-                    blk.qNorm(), blk.kNorm(), grads, a.rowMax, a.rowInv, l * b * NH * t, a.datty, 0, a.dq, a.dk);
+            a.attention.backward(pool, l, x.attention(), a.dattention, params, grads, w.qNorm(), w.kNorm());
             profile.lap(Profile.Phase.ATTENTION);
-            Matmul.backward(pool, a.dln, 0, grads, blk.qkvW(), blk.qkvB() >= 0 ? grads : null, blk.qkvB(), a.dqkv, 0,
-                    a.ln1, lc, params, blk.qkvW(), BT, C, 3 * C);
+            Matmul.backward(pool, a.dln, a.dqkv, x.ln1(), params, grads, w.qkv(), BT);
             profile.lap(Profile.Phase.MATMUL);
-            normBackward(rms, a.dres, grads, blk.norm1W(), blk.norm1B(), a.dln, resIn, resInOff, a.ln1Mean,
-                    a.ln1Rstd, ls, BT, C);
+            normBackward(a.dres, w.norm1(), a.dln, x.in(), x.ln1Stats(), BT);
             profile.lap(Profile.Phase.NORM);
         }
-        Embedding.backward(pool, grads, a.dres, a.inputs, layout.wte(), layout.wpe(), b, t, C);
+        Embedding.backward(pool, grads, a.dres.data(), a.inputs, layout.wte(), layout.wpe(), b, t, C);
         profile.lap(Profile.Phase.EMBEDDING);
     }
 
@@ -250,7 +223,7 @@ public final class Gpt {
 
     /** Logits (B,T,V) of the last forward pass (valid until {@link #backward} overwrites them with gradients). */
     public float[] logits() {
-        return acts.logits;
+        return acts.logits.data();
     }
 
     /** Log-sum-exp of the logits per position (B·T) of the last forward pass with targets. */
@@ -273,113 +246,187 @@ public final class Gpt {
         return out;
     }
 
-    private void norm(boolean rms, float[] out, int outOff, float[] mean, float[] rstd, int statOff, float[] inp,
-                      int inOff, int wOff, int bOff, int rows, int c, float eps) {
+    /** norm(inp) into out, rows of C, keeping the statistics for the backward pass. */
+    private void norm(Slice out, Norm.Stats stats, Slice inp, ParameterLayout.NormWeights w, int rows) {
+        int c = cfg.dim();
         if (rms) {
-            Norm.rmsNormForward(pool, out, outOff, c, rstd, statOff, inp, inOff, c, params, wOff, rows, c, eps);
+            Norm.rmsNormForward(pool, out.data(), out.off(), c, stats.rstd(), stats.off(), inp.data(), inp.off(), c,
+                    params, w.weight(), rows, c, eps);
         } else {
-            Norm.layerNormForward(pool, out, outOff, c, mean, statOff, rstd, inp, inOff, c, params, wOff,
-                    bOff >= 0 ? params : null, bOff, rows, c, eps);
+            Norm.layerNormForward(pool, out.data(), out.off(), c, stats.mean(), stats.off(), stats.rstd(), inp.data(),
+                    inp.off(), c, params, w.weight(), w.hasBias() ? params : null, w.bias(), rows, c, eps);
         }
     }
 
-    private void normBackward(boolean rms, float[] dinp, float[] g, int wOff, int bOff, float[] dout, float[] inp,
-                              int inOff, float[] mean, float[] rstd, int statOff, int rows, int c) {
+    /** Backward of {@link #norm}: dinp += ∂/∂inp from dout, and the weight and bias gradients into grads. */
+    private void normBackward(Slice dinp, ParameterLayout.NormWeights w, Slice dout, Slice inp, Norm.Stats stats,
+                              int rows) {
+        int c = cfg.dim();
         if (rms) {
-            Norm.rmsNormBackward(pool, dinp, 0, c, g, wOff, dout, 0, c, inp, inOff, c, params, wOff, rstd, statOff,
-                    rows, c);
+            Norm.rmsNormBackward(pool, dinp.data(), dinp.off(), c, grads, w.weight(), dout.data(), dout.off(), c,
+                    inp.data(), inp.off(), c, params, w.weight(), stats.rstd(), stats.off(), rows, c);
         } else {
-            Norm.layerNormBackward(pool, dinp, 0, c, g, wOff, bOff >= 0 ? g : null, bOff, dout, 0, c, inp, inOff, c,
-                    params, wOff, mean, rstd, statOff, rows, c);
+            Norm.layerNormBackward(pool, dinp.data(), dinp.off(), c, grads, w.weight(), w.hasBias() ? grads : null,
+                    w.bias(), dout.data(), dout.off(), c, inp.data(), inp.off(), c, params, w.weight(), stats.mean(),
+                    stats.rstd(), stats.off(), rows, c);
         }
     }
 
-    private void add(float[] out, int outOff, float[] in, int inOff, int n) {
-        pool.parallelFor(n, Mlp.GRAIN, (s, e) -> Mlp.add(out, outOff, in, inOff, s, e));
+    /** The MLP's activation: out (rows, H) from fch (rows, H), or (rows, 2H) with SwiGLU (gate, then up). */
+    private void activation(Slice out, Slice fch, int rows) {
+        int h = cfg.mlpHidden();
+        switch (cfg.activation()) {
+            case GELU -> Mlp.geluForward(pool, out.data(), out.off(), fch.data(), fch.off(), rows * h);
+            case RELU2 -> Mlp.relu2Forward(pool, out.data(), out.off(), fch.data(), fch.off(), rows * h);
+            case SWIGLU -> Mlp.swigluForward(pool, out.data(), out.off(), fch.data(), fch.off(), rows, h);
+        }
+    }
+
+    /** Backward of {@link #activation}: dfch (overwritten) from dout. */
+    private void activationBackward(Slice dfch, Slice fch, Slice dout, int rows) {
+        int h = cfg.mlpHidden();
+        float[] d = dfch.data(), f = fch.data(), g = dout.data();
+        switch (cfg.activation()) {
+            case GELU -> Mlp.geluBackward(pool, d, dfch.off(), f, fch.off(), g, dout.off(), rows * h);
+            case RELU2 -> Mlp.relu2Backward(pool, d, dfch.off(), f, fch.off(), g, dout.off(), rows * h);
+            case SWIGLU -> Mlp.swigluBackward(pool, d, dfch.off(), f, fch.off(), g, dout.off(), rows, h);
+        }
+    }
+
+    /** out += in, n floats. */
+    private void add(Slice out, Slice in, int n) {
+        float[] o = out.data(), i = in.data();
+        int oOff = out.off(), iOff = in.off();
+        pool.parallelFor(n, Mlp.GRAIN, (s, e) -> Mlp.add(o, oOff, i, iOff, s, e));
     }
 
     private void ensureActs(int b, int t) {
         if (acts != null && b == batch && t == seq) return;
         acts = null; // let the old buffers go before allocating new ones
-        acts = new Acts(cfg, b, t);
+        acts = new Acts(cfg, b, t, true);
         batch = b;
         seq = t;
     }
 
-    /** Bytes of activation memory for a (batch, seq) shape: lets callers check a shape fits before running. */
+    /**
+     * Bytes of activation memory for a (batch, seq) shape: lets callers check a shape fits before running. It is the
+     * count the allocation itself keeps, so the two cannot disagree.
+     */
     public static long activationBytes(ModelConfig cfg, int b, int t) {
-        return 4L * Acts.floats(cfg, b, t);
+        return new Acts(cfg, b, t, false).bytes;
     }
 
-    /** The activations of one (batch, seq) shape, and scratch for their gradients. */
+    /**
+     * The activations of one (batch, seq) shape, and scratch for their gradients. Each per-layer activation is one
+     * buffer for all L layers, layer l's part at l times the part's size; {@link Layer} names one layer's parts.
+     * Shapes below are per layer for those buffers.
+     */
     private static final class Acts {
-        final int fcWidth;
-        final int[] inputs, targets;
-        final float[] encoded, ln1, ln1Mean, ln1Rstd, qkv, qRstd, kRstd, rowMax, rowInv, atty, res2, ln2, ln2Mean,
-                ln2Rstd, fch, fcAct, res3, lnf, lnfMean, lnfRstd, logits, losses, lse, maxLogit;
-        final float[] dres, dln, dqkv, datty, dfch, dfcAct, dq, dk;
+        /** Bytes allocated so far: every buffer is allocated through {@link #floats} or {@link #ints}. */
+        long bytes;
+        private final boolean allocate;
+
+        final int[] inputs, targets;                  // (B,T) token ids
+        final float[] encoded;                        // (B,T,C) token + position embeddings: block 0's input
+        final float[] ln1, ln1Mean, ln1Rstd;          // (B,T,C) norm1 of the block input; (B,T) its statistics
+        final float[] qkv;                            // (B,T,3C) q, k, v
+        final float[] qRstd, kRstd;                   // (B,NH,T) QK-norm 1/rms of q and k (QK-norm only)
+        final float[] rowMax, rowInv;                 // (B,NH,T) softmax max and 1/Σexp per query
+        final float[] maxLogit;                       // (B,NH) largest attention logit
+        final float[] atty;                           // (B,T,C) attention output, heads side by side
+        final float[] res2;                           // (B,T,C) residual after attention
+        final float[] ln2, ln2Mean, ln2Rstd;          // (B,T,C) norm2; (B,T) its statistics
+        final float[] fch;                            // (B,T,HF) MLP hidden before the activation (HF = 2H: SwiGLU)
+        final float[] fcAct;                          // (B,T,H) MLP hidden after the activation
+        final float[] res3;                           // (B,T,C) residual after the MLP: the next block's input
+        final Slice lnf;                              // (B,T,C) final norm, once
+        final Norm.Stats lnfStats;                    // (B,T)
+        final Slice logits;                           // (B,T,V) logits, then their gradient
+        final float[] losses, lse;                    // (B,T) loss and log-sum-exp per position
+        // gradients, one layer at a time
+        final Slice dres;                             // (B,T,C) gradient w.r.t. the residual stream
+        final Slice dln;                              // (B,T,C) gradient w.r.t. a norm's output
+        final Slice dqkv;                             // (B,T,3C)
+        final Slice datty;                            // (B,T,C)
+        final Slice dfch;                             // (B,T,HF)
+        final Slice dfcAct;                           // (B,T,H)
+        final Attention.Gradients dattention;         // datty → dqkv, with dq, dk (B,NH,T,hs) scratch
+        final Layer[] layers;
         final Attention attention;
 
-        Acts(ModelConfig cfg, int b, int t) {
-            int C = cfg.dim(), L = cfg.layers(), V = cfg.vocabSize(), NH = cfg.heads(), H = cfg.mlpHidden();
-            int BT = b * t;
-            fcWidth = cfg.activation() == ModelConfig.Activation.SWIGLU ? 2 * H : H;
-            boolean qk = cfg.qkNorm();
-            inputs = new int[BT];
-            targets = new int[BT];
-            encoded = new float[BT * C];
-            ln1 = new float[L * BT * C];
-            ln1Mean = new float[L * BT];
-            ln1Rstd = new float[L * BT];
-            qkv = new float[L * BT * 3 * C];
-            qRstd = new float[qk ? L * BT * NH : 0];
-            kRstd = new float[qk ? L * BT * NH : 0];
-            rowMax = new float[L * BT * NH];
-            rowInv = new float[L * BT * NH];
-            maxLogit = new float[L * b * NH];
-            atty = new float[L * BT * C];
-            res2 = new float[L * BT * C];
-            ln2 = new float[L * BT * C];
-            ln2Mean = new float[L * BT];
-            ln2Rstd = new float[L * BT];
-            fch = new float[L * BT * fcWidth];
-            fcAct = new float[L * BT * H];
-            res3 = new float[L * BT * C];
-            lnf = new float[BT * C];
-            lnfMean = new float[BT];
-            lnfRstd = new float[BT];
-            logits = new float[Math.multiplyExact(BT, V)];
-            losses = new float[BT];
-            lse = new float[BT];
-            dres = new float[BT * C];
-            dln = new float[BT * C];
-            dqkv = new float[BT * 3 * C];
-            datty = new float[BT * C];
-            dfch = new float[BT * fcWidth];
-            dfcAct = new float[BT * H];
-            dq = new float[BT * C];
-            dk = new float[BT * C];
-            attention = new Attention(cfg, b, t, L, probabilityBudget(cfg, b, t));
-        }
+        /** Layer l's parts of the per-layer buffers; {@code in} is the block's input (encoded or res3 of l − 1). */
+        record Layer(Slice in, Slice ln1, Norm.Stats ln1Stats, Slice qkv, Attention.Layer attention, Slice atty,
+                     Slice res2, Slice ln2, Norm.Stats ln2Stats, Slice fch, Slice fcAct, Slice res3) {}
 
-        static long floats(ModelConfig cfg, int b, int t) {
-            long base = baseFloats(cfg, b, t);
-            long kept = Attention.keepsProbabilities(cfg, b, t, cfg.layers(), probabilityBudget(cfg, b, t))
-                    ? cfg.layers() * Attention.probabilityFloats(cfg, b, t) : 0;
-            return base + kept;
-        }
-
-        /** The attention keeps its probabilities for the backward pass when they add at most a quarter. */
-        static long probabilityBudget(ModelConfig cfg, int b, int t) {
-            return baseFloats(cfg, b, t) / 4;
-        }
-
-        private static long baseFloats(ModelConfig cfg, int b, int t) {
+        /** Allocates the buffers, or, when {@code allocate} is false, only counts their {@link #bytes}. */
+        Acts(ModelConfig cfg, int b, int t, boolean allocate) {
+            this.allocate = allocate;
             long C = cfg.dim(), L = cfg.layers(), V = cfg.vocabSize(), NH = cfg.heads(), H = cfg.mlpHidden();
             long BT = (long) b * t, HF = cfg.activation() == ModelConfig.Activation.SWIGLU ? 2 * H : H;
-            long perLayer = BT * C * 6 + BT * 3 * C + BT * 4 + 2 * BT * NH + BT * HF + BT * H
-                    + (cfg.qkNorm() ? 2 * BT * NH : 0);
-            return L * perLayer + BT * C * 2 + BT * V + BT * 4 + BT * C * 6 + BT * 3 * C + BT * HF + BT * H;
+            long qk = cfg.qkNorm() ? 1 : 0;
+            inputs = ints(BT);
+            targets = ints(BT);
+            encoded = floats(BT * C);
+            ln1 = floats(L * BT * C);
+            ln1Mean = floats(L * BT);
+            ln1Rstd = floats(L * BT);
+            qkv = floats(L * BT * 3 * C);
+            qRstd = floats(qk * L * BT * NH);
+            kRstd = floats(qk * L * BT * NH);
+            rowMax = floats(L * BT * NH);
+            rowInv = floats(L * BT * NH);
+            maxLogit = floats(L * b * NH);
+            atty = floats(L * BT * C);
+            res2 = floats(L * BT * C);
+            ln2 = floats(L * BT * C);
+            ln2Mean = floats(L * BT);
+            ln2Rstd = floats(L * BT);
+            fch = floats(L * BT * HF);
+            fcAct = floats(L * BT * H);
+            res3 = floats(L * BT * C);
+            lnf = new Slice(floats(BT * C), 0);
+            lnfStats = new Norm.Stats(floats(BT), floats(BT), 0);
+            logits = new Slice(floats(BT * V), 0);
+            losses = floats(BT);
+            lse = floats(BT);
+            dres = new Slice(floats(BT * C), 0);
+            dln = new Slice(floats(BT * C), 0);
+            dqkv = new Slice(floats(BT * 3 * C), 0);
+            datty = new Slice(floats(BT * C), 0);
+            dfch = new Slice(floats(BT * HF), 0);
+            dfcAct = new Slice(floats(BT * H), 0);
+            dattention = new Attention.Gradients(datty, dqkv, floats(BT * C), floats(BT * C));
+
+            layers = new Layer[cfg.layers()];
+            int c = cfg.dim(), bt = b * t, pairs = b * cfg.heads();
+            for (int l = 0; l < layers.length; l++) {
+                int lc = l * bt * c, ls = l * bt;
+                var in = l == 0 ? new Slice(encoded, 0) : new Slice(res3, lc - bt * c);
+                var attn = new Attention.Layer(new Slice(qkv, 3 * lc), new Slice(atty, lc), qRstd, kRstd, rowMax,
+                        rowInv, l * pairs * t, maxLogit, l * pairs);
+                layers[l] = new Layer(in, new Slice(ln1, lc), new Norm.Stats(ln1Mean, ln1Rstd, ls),
+                        new Slice(qkv, 3 * lc), attn, new Slice(atty, lc), new Slice(res2, lc), new Slice(ln2, lc),
+                        new Norm.Stats(ln2Mean, ln2Rstd, ls), new Slice(fch, (int) (ls * HF)),
+                        new Slice(fcAct, (int) (ls * H)), new Slice(res3, lc));
+            }
+            // the attention keeps its probabilities for the backward pass when they add at most a quarter
+            long budget = bytes / 4 / Float.BYTES;
+            if (Attention.keepsProbabilities(cfg, b, t, cfg.layers(), budget)) {
+                bytes += Float.BYTES * L * Attention.probabilityFloats(cfg, b, t);
+            }
+            attention = allocate ? new Attention(cfg, b, t, cfg.layers(), budget) : null;
         }
+
+        private float[] floats(long n) {
+            bytes += Float.BYTES * n;
+            return allocate ? new float[Math.toIntExact(n)] : EMPTY;
+        }
+
+        private int[] ints(long n) {
+            bytes += Integer.BYTES * n;
+            return allocate ? new int[Math.toIntExact(n)] : new int[0];
+        }
+
+        private static final float[] EMPTY = new float[0];
     }
 }

@@ -103,6 +103,26 @@ public final class Matmul {
     }
 
     /**
+     * {@link #forward} of one of the model's linear layers, its weight and bias in params:
+     * out (rows, lin.out) = inp (rows, lin.in) · W^T (+ b).
+     */
+    public static void forward(Parallel pool, Slice out, Slice inp, float[] params, ParameterLayout.Linear lin,
+                               int rows) {
+        forward(pool, out.data(), out.off(), inp.data(), inp.off(), params, lin.weight(),
+                lin.hasBias() ? params : null, lin.bias(), rows, lin.in(), lin.out());
+    }
+
+    /**
+     * {@link #backward} of one of the model's linear layers: dinp (rows, lin.in) overwritten from dout (rows,
+     * lin.out); dW and db accumulated into grads at the offsets of W and b in params.
+     */
+    public static void backward(Parallel pool, Slice dinp, Slice dout, Slice inp, float[] params, float[] grads,
+                                ParameterLayout.Linear lin, int rows) {
+        backward(pool, dinp.data(), dinp.off(), grads, lin.weight(), lin.hasBias() ? grads : null, lin.bias(),
+                dout.data(), dout.off(), inp.data(), inp.off(), params, lin.weight(), rows, lin.in(), lin.out());
+    }
+
+    /**
      * C[M,N] (+)= A[M,K] · B[K,N]. A element (m,k) is a[aOff + m*aRowStride + k*aKStride]. B is row-major
      * [K, N] with row stride ldb, or, when {@code bTransposed}, stored as [N, K] with row stride ldb.
      * C is row-major with row stride ldc. When {@code accumulate} is false, C is overwritten.
@@ -128,7 +148,7 @@ public final class Matmul {
             return;
         }
         if (m == 0 || n == 0) return;
-        Gemm job = pool.gemm();
+        Gemm job = driving(pool.threads());
         job.set(cArr, cOff, ldc, a, aOff, aRowStride, aKStride, b, bOff, bTransposed, ldb, m, n, k, accumulate);
         job.bias = bias;
         job.biasOff = biasOff;
@@ -177,6 +197,19 @@ public final class Matmul {
     }
 
     private static final ThreadLocal<Gemm> SERIAL = ThreadLocal.withInitial(() -> new Gemm(1));
+    /**
+     * Scratch of the parallel products driven from each thread. It belongs to the driving thread rather than to the
+     * pool so that the pool knows nothing of matrix products; a pool is driven by one thread at a time, so the two
+     * come to the same thing, and the step still allocates nothing once the first product has run.
+     */
+    private static final ThreadLocal<Gemm> DRIVING = new ThreadLocal<>();
+
+    /** The calling thread's scratch for a product on a pool of {@code threads}, grown to the widest pool seen. */
+    private static Gemm driving(int threads) {
+        Gemm job = DRIVING.get();
+        if (job == null || job.threads() < threads) DRIVING.set(job = new Gemm(threads));
+        return job;
+    }
 
     /** Start of block i of n near-equal blocks over [0, k): depends only on k, never on the thread count. */
     static int blockStart(int k, int blocks, int i) {
@@ -185,11 +218,12 @@ public final class Matmul {
 
     /**
      * One product in flight and its scratch: the shared packed B of one chunk of columns (all of the depth, block
-     * after block), and a packed block of A and an edge tile per thread. A pool owns one, so the training step
-     * allocates nothing. A product is one packing phase and one compute phase per chunk of columns (one chunk
-     * unless K·N exceeds {@link #PACK_CAP}). In the compute phase — this object as a {@link Parallel.Range} — each
-     * thread takes tasks (a block of rows × a block of columns, over the whole depth) from a shared counter: any
-     * thread may compute any task, since a task's result does not depend on who computes it.
+     * after block), and a packed block of A and an edge tile per thread. Each driving thread owns one, so the
+     * training step allocates nothing. A product is one packing phase and one compute phase per chunk of columns
+     * (one chunk unless K·N exceeds {@link #PACK_CAP}). In the compute phase — this object as a
+     * {@link Parallel.Range} — each thread takes tasks (a block of rows × a block of columns, over the whole depth)
+     * from a shared counter: any thread may compute any task, since a task's result does not depend on who computes
+     * it.
      */
     static final class Gemm implements Parallel.Range {
         float[] bPack = new float[0];
@@ -207,6 +241,11 @@ public final class Matmul {
             aPack = new float[threads][MC * KC];
             tile = new float[threads][MR * NR];
             biasTile = new float[threads][NR];
+        }
+
+        /** Threads this scratch has room for. */
+        int threads() {
+            return aPack.length;
         }
 
         void set(float[] c, int cOff, int ldc, float[] a, int aOff, int rs, int ks, float[] b, int bOff, boolean bT,

@@ -16,6 +16,12 @@ public final class Norm {
 
     private Norm() {}
 
+    /**
+     * What a norm keeps of its rows for the backward pass: the mean (LayerNorm only) and 1/σ of row r at
+     * {@code off + r}.
+     */
+    public record Stats(float[] mean, float[] rstd, int off) {}
+
     private static final VectorSpecies<Float> S = Simd.FLOAT;
     private static final int L = S.length();
     private static final ThreadLocal<float[]> LANES = ThreadLocal.withInitial(() -> new float[L]);

@@ -58,8 +58,6 @@ public final class Parallel implements AutoCloseable {
     private Range body;
     private int n;
     private int loop;
-    /** Scratch of the matrix products run on this pool (one at a time: a pool is driven by one thread). */
-    private Matmul.Gemm gemm;
 
     public Parallel(int threads) {
         if (threads < 1) throw new IllegalArgumentException("threads must be at least 1 (got " + threads + ")");
@@ -79,11 +77,6 @@ public final class Parallel implements AutoCloseable {
 
     public int threads() {
         return threads;
-    }
-
-    Matmul.Gemm gemm() {
-        if (gemm == null) gemm = new Matmul.Gemm(threads);
-        return gemm;
     }
 
     /**

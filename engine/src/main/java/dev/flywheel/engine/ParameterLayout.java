@@ -40,14 +40,30 @@ public final class ParameterLayout {
         }
     }
 
-    /** Offsets of one block's tensors; −1 when the tensor does not exist under the config. */
-    public record Block(int norm1W, int norm1B, int qkvW, int qkvB, int qNorm, int kNorm, int projW, int projB,
-                        int norm2W, int norm2B, int fcW, int fcB, int mlpProjW, int mlpProjB) {}
+    /** A linear layer {@code y = x · W^T (+ b)}: offsets of W (out, in) and of b (out), −1 when it has no bias. */
+    public record Linear(int weight, int bias, int in, int out) {
+        public boolean hasBias() {
+            return bias >= 0;
+        }
+    }
+
+    /** A norm's weight (C) and bias (C) offsets; the bias is −1 for RMSNorm or without biases. */
+    public record NormWeights(int weight, int bias) {
+        public boolean hasBias() {
+            return bias >= 0;
+        }
+    }
+
+    /** One block's tensors; qNorm and kNorm are the offsets of the QK-norm gains (hs), −1 without QK-norm. */
+    public record Block(NormWeights norm1, Linear qkv, int qNorm, int kNorm, Linear proj, NormWeights norm2,
+                        Linear fc, Linear mlpProj) {}
 
     private final List<Tensor> tensors = new ArrayList<>();
     private final Map<String, Tensor> byName = new LinkedHashMap<>();
     private final Block[] blocks;
-    private final int wte, wpe, normFW, normFB, lmHead;
+    private final int wte, wpe;
+    private final NormWeights normF;
+    private final Linear lmHead;
     private final int size;
     private int next;
 
@@ -83,11 +99,14 @@ public final class ParameterLayout {
             }
             int mpW = add(p + "mlp.proj.weight", Kind.MATRIX, C, H);
             int mpB = bias ? add(p + "mlp.proj.bias", Kind.VECTOR, C) : -1;
-            blocks[l] = new Block(n1w, n1b, qkvW, qkvB, qn, kn, projW, projB, n2w, n2b, fcW, fcB, mpW, mpB);
+            int fcOut = swiglu ? 2 * H : H;
+            blocks[l] = new Block(new NormWeights(n1w, n1b), new Linear(qkvW, qkvB, C, 3 * C), qn, kn,
+                    new Linear(projW, projB, C, C), new NormWeights(n2w, n2b), new Linear(fcW, fcB, C, fcOut),
+                    new Linear(mpW, mpB, H, C));
         }
-        normFW = add("norm_f.weight", Kind.VECTOR, C);
-        normFB = layerNorm && bias ? add("norm_f.bias", Kind.VECTOR, C) : -1;
-        lmHead = cfg.tiedHead() ? wte : add("lm_head.weight", Kind.EMBEDDING, V, C);
+        int normFW = add("norm_f.weight", Kind.VECTOR, C);
+        normF = new NormWeights(normFW, layerNorm && bias ? add("norm_f.bias", Kind.VECTOR, C) : -1);
+        lmHead = new Linear(cfg.tiedHead() ? wte : add("lm_head.weight", Kind.EMBEDDING, V, C), -1, C, V);
         size = next;
     }
 
@@ -125,16 +144,12 @@ public final class ParameterLayout {
         return wpe;
     }
 
-    public int normFWeight() {
-        return normFW;
+    public NormWeights normF() {
+        return normF;
     }
 
-    public int normFBias() {
-        return normFB;
-    }
-
-    /** Offset of the LM head matrix (the token embedding when tied). */
-    public int lmHead() {
+    /** The LM head (V, C), without bias: the token embedding when tied. */
+    public Linear lmHead() {
         return lmHead;
     }
 

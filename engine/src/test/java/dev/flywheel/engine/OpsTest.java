@@ -155,7 +155,8 @@ class OpsTest {
         float[] qr = new float[bt * nh], kr = new float[bt * nh], y = new float[bt * c];
         float[] rowMax = new float[bt * nh], rowInv = new float[bt * nh], maxLogit = new float[b * nh];
         var attn = new Attention(cfg, b, t);
-        attn.forward(POOL, qkv, 0, qr, kr, 0, params, 0, hs, rowMax, rowInv, 0, y, 0, maxLogit, 0);
+        var act = new Attention.Layer(new Slice(qkv, 0), new Slice(y, 0), qr, kr, rowMax, rowInv, 0, maxLogit, 0);
+        attn.forward(POOL, -1, act, params, 0, hs);
 
         Var qkvv = Var.of(qkv, 0, bt, 3 * c), gq = Var.of(params, 0, hs), gk = Var.of(params, hs, hs);
         Var yv = RefGpt.attention(cfg, qkvv, gq, gk, b, t);
@@ -163,8 +164,9 @@ class OpsTest {
         double[] g = upstream(r, bt * c);
         yv.backward(g);
         float[] dqkv = new float[bt * 3 * c], grads = new float[2 * hs];
-        attn.backward(POOL, dqkv, 0, qkv, 0, qr, kr, 0, params, 0, hs, grads, rowMax, rowInv, 0, toFloat(g), 0,
-                new float[bt * c], new float[bt * c]);
+        var grad = new Attention.Gradients(new Slice(toFloat(g), 0), new Slice(dqkv, 0), new float[bt * c],
+                new float[bt * c]);
+        attn.backward(POOL, -1, act, grad, params, grads, 0, hs);
         Check.close("attention dqkv", dqkv, 0, qkvv.grad, TOL);
         if (qkNorm) {
             Check.close("attention dgq", grads, 0, gq.grad, TOL);
@@ -175,11 +177,14 @@ class OpsTest {
         assertThat(kept.keepsProbabilities()).as("kept unless soft-capped").isEqualTo(cap <= 0);
         float[] y2 = new float[bt * c], rowMax2 = new float[bt * nh], rowInv2 = new float[bt * nh];
         float[] qr2 = new float[bt * nh], kr2 = new float[bt * nh];
-        kept.forward(POOL, 1, qkv, 0, qr2, kr2, 0, params, 0, hs, rowMax2, rowInv2, 0, y2, 0, new float[b * nh], 0);
+        var act2 = new Attention.Layer(new Slice(qkv, 0), new Slice(y2, 0), qr2, kr2, rowMax2, rowInv2, 0,
+                new float[b * nh], 0);
+        kept.forward(POOL, 1, act2, params, 0, hs);
         assertThat(y2).as("forward, probabilities kept").containsExactly(y);
         float[] dqkv2 = new float[bt * 3 * c], grads2 = new float[2 * hs];
-        kept.backward(POOL, 1, dqkv2, 0, qkv, 0, qr2, kr2, 0, params, 0, hs, grads2, rowMax2, rowInv2, 0,
-                toFloat(g), 0, new float[bt * c], new float[bt * c]);
+        var grad2 = new Attention.Gradients(new Slice(toFloat(g), 0), new Slice(dqkv2, 0), new float[bt * c],
+                new float[bt * c]);
+        kept.backward(POOL, 1, act2, grad2, params, grads2, 0, hs);
         assertThat(dqkv2).as("backward from the kept probabilities").containsExactly(dqkv);
         assertThat(grads2).as("gain gradients from the kept probabilities").containsExactly(grads);
     }
