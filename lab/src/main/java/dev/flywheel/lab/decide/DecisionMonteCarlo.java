@@ -8,7 +8,8 @@ import java.util.Locale;
  * power curve).
  *
  * <pre>java -cp lab/target/classes:$HOME/.m2/repository/org/hipparchus/hipparchus-core/4.0.2/hipparchus-core-4.0.2.jar \
- *     dev.flywheel.lab.decide.DecisionMonteCarlo [--studies 10000] [--rho 0.5] [--seed 1]</pre>
+ *     dev.flywheel.lab.decide.DecisionMonteCarlo [--studies 10000] [--rho 0.5] [--seed 1] \
+ *     [--min-gain 1 (σ)] [--futility 0.1] [--max-seeds 6]</pre>
  */
 public final class DecisionMonteCarlo {
 
@@ -91,18 +92,25 @@ public final class DecisionMonteCarlo {
         int studies = 10_000;
         double rho = 0.5;
         long seed = 1;
+        var sc = SimulatedStudy.Scenario.standard();
+        double minGain = sc.rule().minGain() / sc.sigma(), futility = sc.rule().futilityAlpha();
+        int maxSeeds = sc.rule().maxSeeds();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--studies" -> studies = Integer.parseInt(args[++i]);
                 case "--rho" -> rho = Double.parseDouble(args[++i]);
                 case "--seed" -> seed = Long.parseLong(args[++i]);
+                case "--min-gain" -> minGain = Double.parseDouble(args[++i]);
+                case "--futility" -> futility = Double.parseDouble(args[++i]);
+                case "--max-seeds" -> maxSeeds = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("unknown argument " + args[i] + "; usage: [--studies N] [--rho R] [--seed S]");
+                    System.err.println("unknown argument " + args[i] + "; usage: [--studies N] [--rho R] [--seed S] "
+                            + "[--min-gain SIGMAS] [--futility ALPHA] [--max-seeds N]");
                     System.exit(2);
                 }
             }
         }
-        var sc = SimulatedStudy.Scenario.standard().withRho(rho);
+        sc = sc.withRho(rho).withRule(new SequentialRule.Settings(sc.rule().minSeeds(), maxSeeds, minGain * sc.sigma(), futility));
         long start = System.nanoTime();
         var rows = new Row[EFFECTS.length];
         for (int e = 0; e < EFFECTS.length; e++) rows[e] = run(sc, EFFECTS[e], studies, seed);

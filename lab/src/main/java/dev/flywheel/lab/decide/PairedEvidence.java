@@ -6,8 +6,8 @@ package dev.flywheel.lab.decide;
  * cancels in {@code d_s = metric(experiment, s) − metric(parent, s)}. The metric is minimised, so the gain is
  * {@code −mean(d)}: positive means the experiment is better.
  *
- * <p>The standard error uses σ_d pooled over the study's history <em>and</em> this experiment's own differences
- * ({@link PairedNoise}), with the pooled degrees of freedom for the t distribution.
+ * <p>The standard error uses σ_d as pooled by {@link PairedNoise} — the study's history and this experiment's own runs
+ * in its parent's table — with the pooled degrees of freedom for the t distribution.
  *
  * @param seeds number of pairs
  * @param gain  −mean(d), in metric units
@@ -17,19 +17,18 @@ package dev.flywheel.lab.decide;
  */
 public record PairedEvidence(int seeds, double gain, double sigma, int dof, double se) {
 
-    /** The evidence from the first {@code n} paired differences, σ_d pooled with the history. */
-    public static PairedEvidence of(double[] diffs, int n, PairedNoise history) {
+    /** The evidence from the first {@code n} paired differences, with σ_d from {@code noise}. */
+    public static PairedEvidence of(double[] diffs, int n, PairedNoise noise) {
         if (n < 1 || n > diffs.length) throw new IllegalArgumentException("need 1 to " + diffs.length + " pairs, got " + n);
         double mean = 0;
         for (int i = 0; i < n; i++) mean += diffs[i];
         mean /= n;
-        var pooled = history.plusPaired(diffs, n);
-        double sigma = pooled.sigma();
-        return new PairedEvidence(n, -mean, sigma, pooled.dof(), sigma / Math.sqrt(n));
+        double sigma = noise.sigma();
+        return new PairedEvidence(n, -mean, sigma, noise.dof(), sigma / Math.sqrt(n));
     }
 
-    public static PairedEvidence of(double[] diffs, PairedNoise history) {
-        return of(diffs, diffs.length, history);
+    public static PairedEvidence of(double[] diffs, PairedNoise noise) {
+        return of(diffs, diffs.length, noise);
     }
 
     /** d_s = experiment[s] − parent[s] for each seed both have run. */

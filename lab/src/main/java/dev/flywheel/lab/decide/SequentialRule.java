@@ -110,7 +110,7 @@ public final class SequentialRule {
                 case TOO_FEW_SEEDS, UNMEASURED -> String.format(Locale.ROOT, "gain %s so far; %s: %s", num(e.gain()),
                         reason == Reason.TOO_FEW_SEEDS
                                 ? String.format(Locale.ROOT, "%d of at least %d seeds", n, settings.minSeeds())
-                                : "σ_d is not measured yet (one pair and no history)",
+                                : "σ_d is not measured yet",
                         kind == Kind.DISCARD ? "and no seed left under the cap; discarded" : "adding a seed");
             };
         }
@@ -118,17 +118,18 @@ public final class SequentialRule {
 
     /**
      * @param diffs   d_s = metric(experiment, s) − metric(parent, s) for the pairs run so far, in seed order
-     * @param history σ_d pooled from the study so far (not including these differences)
+     * @param noise   σ_d pooled from the study, including this experiment's runs in its parent's table
+     *                ({@link PairedNoise#ofTable}); the rule re-reads it at every look
      * @param alpha   the error budget allotted to this experiment by the study's {@link ErrorBudget}
      */
-    public static Decision decide(double[] diffs, PairedNoise history, double alpha, Settings settings) {
+    public static Decision decide(double[] diffs, PairedNoise noise, double alpha, Settings settings) {
         int n = diffs.length;
         if (n == 0) throw new IllegalArgumentException("no paired seeds to decide on");
         if (n > settings.maxSeeds())
             throw new IllegalArgumentException(n + " pairs is more than the cap of " + settings.maxSeeds());
         for (double d : diffs)
             if (!Double.isFinite(d)) throw new IllegalArgumentException("a paired difference is not finite: " + d);
-        var e = PairedEvidence.of(diffs, history);
+        var e = PairedEvidence.of(diffs, noise);
         double perLook = alpha / settings.looks();
         boolean atCap = n >= settings.maxSeeds();
         double nan = Double.NaN;

@@ -46,6 +46,10 @@ public final class SimulatedStudy {
         public Scenario withRho(double r) {
             return new Scenario(experiments, r, baseline, sigma, baselineSeeds, alpha, rule, remeasureSeeds, keepSigmas);
         }
+
+        public Scenario withRule(SequentialRule.Settings r) {
+            return new Scenario(experiments, rho, baseline, sigma, baselineSeeds, alpha, r, remeasureSeeds, keepSigmas);
+        }
     }
 
     /**
@@ -106,11 +110,16 @@ public final class SimulatedStudy {
             parentSeed[s] = nextSeed++;
             parentMetric[s] = metric(sc, key, 0, parentSeed[s], 0);
         }
-        var noise = PairedNoise.NONE.plusUnpairedBound(Arrays.copyOf(parentMetric, parentCount));
+        // σ_d: the baseline's bound, closed tables of earlier parents, and the current parent's table (row 0 the
+        // parent, then every experiment paired with it, the current one last)
+        var closed = PairedNoise.unpairedBound(Arrays.copyOf(parentMetric, parentCount));
+        var table = new double[sc.experiments() + 1][];
+        int tableRows = 1;
         var budget = ErrorBudget.of(sc.alpha(), sc.experiments());
         int runs = 0, falseKeeps = 0;
         boolean realKept = false;
         double estimate = Double.NaN;
+        var own = new double[rule.maxSeeds()];
         var diffs = new double[rule.maxSeeds()];
         for (int i = 1; i <= sc.experiments(); i++) {
             double alpha = budget.next(), truth = parentTruth - gains[i];
@@ -123,12 +132,16 @@ public final class SimulatedStudy {
                     parentCount++;
                     runs++;
                 }
-                diffs[n] = metric(sc, key, i, parentSeed[n], truth) - parentMetric[n];
+                own[n] = metric(sc, key, i, parentSeed[n], truth);
+                diffs[n] = own[n] - parentMetric[n];
                 runs++;
                 n++;
+                table[0] = Arrays.copyOf(parentMetric, parentCount);
+                table[tableRows] = Arrays.copyOf(own, n);
+                var noise = closed.plus(PairedNoise.ofTable(Arrays.copyOf(table, tableRows + 1)));
                 d = SequentialRule.decide(Arrays.copyOf(diffs, n), noise, alpha, rule);
             } while (d.kind() == SequentialRule.Kind.ADD_SEED);
-            noise = noise.plusPaired(diffs, n);
+            tableRows++;
             budget = budget.after("change " + i, d.pValue(), d.kept());
             if (!d.kept()) continue;
             if (gains[i] <= 0) falseKeeps++;
@@ -137,7 +150,9 @@ public final class SimulatedStudy {
                 estimate = d.gain() / sc.sigma();
             }
             // the new best is re-measured on fresh seeds: its selected seeds flatter it (winner's curse), and the next
-            // experiments pair against the fresh ones
+            // experiments pair against the fresh ones, in a new table
+            closed = closed.plus(PairedNoise.ofTable(Arrays.copyOf(table, tableRows)));
+            tableRows = 1;
             parentRecipe = i;
             parentTruth = truth;
             parentCount = sc.remeasureSeeds();
