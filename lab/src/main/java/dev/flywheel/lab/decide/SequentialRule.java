@@ -96,7 +96,8 @@ public final class SequentialRule {
             String measured = String.format(Locale.ROOT, "gain %s, %.2f%% interval [%s, %s] over %d paired seeds "
                             + "(σ_d %s pooled over %d dof; t = %.2f, one-sided p = %.2g; α %.2g for this experiment, "
                             + "%.2g at each of %d looks)", num(e.gain()), 100 * (1 - 2 * alphaPerLook), num(low), num(high), n,
-                    num(e.sigma()), e.dof(), e.t(), e.pValue(), alpha, alphaPerLook, settings.looks());
+                    String.format(Locale.ROOT, "%.4g", e.sigma()), e.dof(), e.t(), e.pValue(), alpha, alphaPerLook,
+                    settings.looks());
             return switch (reason) {
                 case SHOWN -> measured + ": the gain is shown; kept";
                 case FUTILE -> measured + String.format(Locale.ROOT, ": even the %.0f%% upper bound %s is below the "
