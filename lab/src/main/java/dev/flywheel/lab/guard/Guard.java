@@ -2,6 +2,8 @@ package dev.flywheel.lab.guard;
 
 import dev.flywheel.engine.Trainer;
 import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.run.EventAction;
+import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RunEvent;
 
 import java.util.ArrayDeque;
@@ -93,7 +95,7 @@ public final class Guard implements Trainer.Hooks {
 
         if (!Double.isFinite(loss) || !Double.isFinite(gn)) {
             var m = measured("loss", loss, "grad_norm", gn);
-            return spike(trainer, s, "nan", "non-finite", m);
+            return spike(trainer, s, EventKind.NAN, "non-finite", m);
         }
         if (warm) {
             double scale = robustScale(), level = level();
@@ -103,20 +105,20 @@ public final class Guard implements Trainer.Hooks {
             if (zRule || ratioRule) {
                 var m = measured("loss", loss, "level", level, "deviation", scale, "z", z, "recent_max", recentMax,
                         "ratio", loss / recentMax);
-                return spike(trainer, s, "spike", zRule ? "loss-zscore" : "loss-ratio", m);
+                return spike(trainer, s, EventKind.SPIKE, zRule ? "loss-zscore" : "loss-ratio", m);
             }
             if (Double.isFinite(initialLoss) && seen > 2L * policy.warmup() && smoothLoss > initialLoss) {
                 var m = measured("smoothed_loss", smoothLoss, "initial_loss", initialLoss);
                 lastRollbackStep = Long.MIN_VALUE / 2; // divergence always cuts the learning rate
-                return spike(trainer, s, "divergence", "loss-above-initial", m);
+                return spike(trainer, s, EventKind.DIVERGENCE, "loss-above-initial", m);
             }
             double gStd = Math.sqrt(Math.max(gradVar, 1e-12));
             double zg = (gn - gradMean) / gStd;
             if (zg > policy.gradZ()) {
                 double limit = gradMean + policy.gradZ() * gStd;
                 if (remediate) trainer.clipNextUpdate(limit);
-                record(new RunEvent(step, "grad-spike", "grad-zscore", measured("grad_norm", gn, "mean", gradMean,
-                        "std", gStd, "z", zg, "clipped_to", limit), remediate ? "clip" : "none", null));
+                record(new RunEvent(step, EventKind.GRAD_SPIKE, "grad-zscore", measured("grad_norm", gn, "mean", gradMean,
+                        "std", gStd, "z", zg, "clipped_to", limit), remediate ? EventAction.CLIP : EventAction.NONE, null));
                 gn = limit; // the statistics see the clipped norm, as in ZClip
             }
         }
@@ -136,7 +138,7 @@ public final class Guard implements Trainer.Hooks {
         }
     }
 
-    private Trainer.Verdict spike(Trainer trainer, Trainer.StepStats s, String kind, String rule, Map<String, Object> m) {
+    private Trainer.Verdict spike(Trainer trainer, Trainer.StepStats s, EventKind kind, String rule, Map<String, Object> m) {
         long step = s.step();
         lastAnomalyStep = step;
         var snapshot = snapshots.peekLast();
@@ -149,7 +151,7 @@ public final class Guard implements Trainer.Hooks {
         m.put("cause", report.cause());
         m.put("top_documents", report.suspects().stream().map(Forensics.Suspect::toMap).toList());
         if (!remediate) {
-            record(new RunEvent(step, kind, rule, m, "none", describe(kind, report)));
+            record(new RunEvent(step, kind, rule, m, EventAction.NONE, describe(kind, report)));
             if (Double.isFinite(s.loss()) && Double.isFinite(s.gradNorm())) update(s.loss(), s.gradNorm());
             return Trainer.Verdict.UPDATE;
         }
@@ -165,15 +167,15 @@ public final class Guard implements Trainer.Hooks {
         }
         if (rollbackSteps.size() > policy.maxRollbacks() || skipSteps.size() > WINDOW / 4) {
             aborted = true;
-            record(new RunEvent(step, kind, rule, m, "abort", describe(kind, report) + "; " + rollbackSteps.size()
+            record(new RunEvent(step, kind, rule, m, EventAction.ABORT, describe(kind, report) + "; " + rollbackSteps.size()
                     + " roll-backs and " + skipSteps.size() + " skipped batches in the last " + WINDOW
                     + " batches did not help, the run is aborted as diverged"));
             return Trainer.Verdict.SKIP;
         }
-        String action;
+        EventAction action;
         if (!weightsAtFault || snapshot == null) {
             // detection comes before the update, so dropping this batch's update keeps the weights clean
-            action = "skip";
+            action = EventAction.SKIP;
             trainer.setDataStep(s.dataStep() + 1);
         } else {
             boolean recurring = step - lastRollbackStep <= 2L * policy.snapshotEvery();
@@ -182,11 +184,11 @@ public final class Guard implements Trainer.Hooks {
             trainer.setDataStep(s.dataStep() + 1);
             rollbacks++;
             lastRollbackStep = snapshot.step();
-            action = "rollback";
+            action = EventAction.ROLLBACK;
             m.put("skipped_batches", s.dataStep() + 1 - snapshot.dataStep());
             if (recurring) {
                 trainer.setLrScale(trainer.lrScale() * policy.lrCut());
-                action = "rollback+lr-cut";
+                action = EventAction.ROLLBACK_LR_CUT;
                 m.put("lr_scale", trainer.lrScale());
             }
         }
@@ -194,7 +196,7 @@ public final class Guard implements Trainer.Hooks {
         return Trainer.Verdict.SKIP;
     }
 
-    private static String describe(String kind, Forensics.Report r) {
+    private static String describe(EventKind kind, Forensics.Report r) {
         String top = r.suspects().isEmpty() ? "" : "; top document " + r.suspects().getFirst().documentId();
         return switch (r.cause()) {
             case "data" -> kind + " caused by the data: the batch also spikes on the earlier snapshot" + top;
@@ -216,15 +218,15 @@ public final class Guard implements Trainer.Hooks {
         }
         if (maxLogit > policy.attnLogitMax() && maxLogit > 2 * attnWarnedAt) {
             attnWarnedAt = maxLogit;
-            record(new RunEvent(s.step(), "attn-logit-growth", "attn-logit-max", measured("max_attention_logit", maxLogit,
-                    "layer", layer, "threshold", policy.attnLogitMax()), "warn",
+            record(new RunEvent(s.step(), EventKind.ATTN_LOGIT_GROWTH, "attn-logit-max", measured("max_attention_logit", maxLogit,
+                    "layer", layer, "threshold", policy.attnLogitMax()), EventAction.WARN,
                     "attention logits are growing (layer " + layer + "): a sign of the attention-entropy collapse; QK-norm prevents it"));
         }
         double drift = Math.abs(s.meanLogSumExp());
         if (drift > policy.logitDriftMax() && drift > 2 * driftWarnedAt) {
             driftWarnedAt = drift;
-            record(new RunEvent(s.step(), "logit-drift", "log-partition", measured("mean_log_z", s.meanLogSumExp(),
-                    "threshold", policy.logitDriftMax()), "warn",
+            record(new RunEvent(s.step(), EventKind.LOGIT_DRIFT, "log-partition", measured("mean_log_z", s.meanLogSumExp(),
+                    "threshold", policy.logitDriftMax()), EventAction.WARN,
                     "output logits are drifting (|log Z| large): z-loss keeps them anchored"));
         }
     }

@@ -4,6 +4,8 @@ import dev.flywheel.engine.BatchSource;
 import dev.flywheel.engine.Rng;
 import dev.flywheel.engine.Trainer;
 import dev.flywheel.lab.recipe.Injection;
+import dev.flywheel.lab.run.EventAction;
+import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RunEvent;
 
 import java.util.ArrayList;
@@ -69,20 +71,20 @@ public final class Injector implements Trainer.Hooks {
                         corrupted.put(ds, marked);
                         all.addAll(marked);
                     }
-                    events.accept(new RunEvent(step, "inject", "corrupt-batch", Map.of("data_step", trainer.dataStep(),
-                            "batches", c.batches(), "documents", List.copyOf(all)), "injected",
+                    events.accept(new RunEvent(step, EventKind.INJECT, "corrupt-batch", Map.of("data_step", trainer.dataStep(),
+                            "batches", c.batches(), "documents", List.copyOf(all)), EventAction.INJECTED,
                             "the tokens of " + all.size() + " documents in " + c.batches()
                                     + (c.batches() == 1 ? " batch" : " consecutive batches") + " were replaced by random tokens"));
                 }
                 case Injection.LrSpike l -> {
                     double lr = trainer.currentLr() * l.factor();
                     trainer.overrideNextLr(lr);
-                    events.accept(new RunEvent(step, "inject", "lr-spike", Map.of("factor", l.factor(), "lr", lr),
-                            "injected", "the learning rate of this step is multiplied by " + l.factor()));
+                    events.accept(new RunEvent(step, EventKind.INJECT, "lr-spike", Map.of("factor", l.factor(), "lr", lr),
+                            EventAction.INJECTED, "the learning rate of this step is multiplied by " + l.factor()));
                 }
                 case Injection.Nan n -> {
                     trainer.poisonNextStep();
-                    events.accept(new RunEvent(step, "inject", "nan", Map.of(), "injected",
+                    events.accept(new RunEvent(step, EventKind.INJECT, "nan", Map.of(), EventAction.INJECTED,
                             "the loss and gradients of this step are NaN"));
                 }
             }

@@ -183,8 +183,8 @@ public final class RecipeRunner {
                     if (!Float.isFinite(stats.loss()) && stats.updated()) {
                         // nothing kept the non-finite values out of the weights: the run cannot recover
                         status = RunStatus.DIVERGED;
-                        sink.accept(new RunEvent(stats.step(), "divergence", "non-finite-loss",
-                                Map.of("loss", String.valueOf(stats.loss())), "abort",
+                        sink.accept(new RunEvent(stats.step(), EventKind.DIVERGENCE, "non-finite-loss",
+                                Map.of("loss", (double) stats.loss()), EventAction.ABORT,
                                 "the loss became " + stats.loss() + " and the update went into the weights"));
                         break;
                     }
@@ -204,8 +204,8 @@ public final class RecipeRunner {
                     }
                     if (listener.stopEarly(stats)) {
                         status = RunStatus.STOPPED;
-                        sink.accept(new RunEvent(stats.step(), "early-stop", "successive-halving",
-                                Map.of("progress", stats.progress(), "train_loss", stats.loss()), "stop",
+                        sink.accept(new RunEvent(stats.step(), EventKind.EARLY_STOP, "successive-halving",
+                                Map.of("progress", stats.progress(), "train_loss", stats.loss()), EventAction.STOP,
                                 "stopped early: the learning curve is clearly behind the best run's"));
                         break;
                     }

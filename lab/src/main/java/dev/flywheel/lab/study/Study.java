@@ -20,6 +20,7 @@ import dev.flywheel.lab.journal.RunEntry;
 import dev.flywheel.lab.journal.Summary;
 import dev.flywheel.lab.recipe.Recipe;
 import dev.flywheel.lab.run.RecipeRunner;
+import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.run.RunResult;
 import dev.flywheel.lab.search.Change;
@@ -738,35 +739,27 @@ public final class Study implements AutoCloseable {
             }
             case DIVERGED -> outcome = new RunOutcome(RunStatus.DIVERGED, Double.isFinite(metric) ? metric : null,
                     r.steps(), r.tokens(), r.trainSeconds(), ck, r.error() != null ? r.error()
-                    : r.events().stream().filter(e -> e.kind().equals("divergence")).map(RunEvent::message)
+                    : r.events().stream().filter(e -> e.kind() == EventKind.DIVERGENCE).map(RunEvent::message)
                     .findFirst().orElse("the run diverged"));
-            default -> outcome = RunOutcome.failed(r.events().stream().anyMatch(e -> e.kind().equals("killed"))
+            default -> outcome = RunOutcome.failed(r.events().stream().anyMatch(e -> e.kind() == EventKind.KILLED)
                     ? RunStatus.KILLED : RunStatus.CRASHED, r.error() == null ? "the run crashed" : r.error(),
                     r.steps(), r.tokens(), r.trainSeconds());
         }
         // events the run could not record itself (its JVM was killed) go to the store from here
         if (store.events(run.id()).isEmpty())
-            for (var e : r.events()) if (e.kind().equals("killed")) store.recordEvent(run.id(), toStoreEvent(e));
+            for (var e : r.events()) if (e.kind() == EventKind.KILLED) store.recordEvent(run.id(), e);
         store.finishRun(run.id(), outcome, stoppedAt);
         changed();
     }
 
-    private static dev.flywheel.lab.store.Event toStoreEvent(RunEvent e) {
-        var measured = new LinkedHashMap<String, Double>();
-        e.measured().forEach((k, v) -> {
-            if (v instanceof Number n) measured.put(k, n.doubleValue());
-        });
-        return new dev.flywheel.lab.store.Event(e.step(), e.kind(), e.rule(), measured, e.action(), e.message());
-    }
-
     private static Double stoppedAt(RunResult r) {
         for (var e : r.events())
-            if (e.kind().equals("early-stop") && e.measured().get("progress") instanceof Number n) return n.doubleValue();
+            if (e.kind() == EventKind.EARLY_STOP && e.measured().get("progress") instanceof Number n) return n.doubleValue();
         return r.curve().isEmpty() ? 0.0 : r.curve().getLast().progress();
     }
 
     private static String stopMessage(RunResult r) {
-        return r.events().stream().filter(e -> e.kind().equals("early-stop")).map(RunEvent::message).findFirst()
+        return r.events().stream().filter(e -> e.kind() == EventKind.EARLY_STOP).map(RunEvent::message).findFirst()
                 .orElse("stopped early");
     }
 
@@ -1069,7 +1062,7 @@ public final class Study implements AutoCloseable {
     private Diagnostics compute(RunRecord r) {
         var val = store.metrics(r.id(), "val_loss");
         double valLoss = val.isEmpty() ? Double.NaN : val.getLast().value();
-        var kinds = store.events(r.id()).stream().map(e -> e.event().kind()).toList();
+        var kinds = store.events(r.id()).stream().map(e -> e.event().kind().id()).toList();
         double tps = r.tokens() != null && r.trainSeconds() != null && r.trainSeconds() > 0 ? r.tokens() / r.trainSeconds() : Double.NaN;
         return Diagnostics.of(curve(r), valLoss, kinds, r.status() == RunStatus.DIVERGED, tps);
     }

@@ -2,6 +2,8 @@ package dev.flywheel.lab.guard;
 
 import dev.flywheel.data.prep.DataCache;
 import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.run.EventAction;
+import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RecipeRunner;
 import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.run.RunListener;
@@ -59,24 +61,24 @@ class GuardTest {
         return RecipeRunner.run(new RunSpec(name, r, dir.resolve(name), cache, 2, false, false, 0), RunListener.NONE);
     }
 
-    static List<RunEvent> events(RunResult r, String kind) {
-        return r.events().stream().filter(e -> e.kind().equals(kind)).toList();
+    static List<RunEvent> events(RunResult r, EventKind kind) {
+        return r.events().stream().filter(e -> e.kind() == kind).toList();
     }
 
     @Test
     void nanIsKeptOutOfTheWeightsAndKillsTheUnguardedRun() {
         var guarded = run("nan-guarded", recipe("remediate", "nan@120"));
         assertThat(guarded.status()).isEqualTo(RunStatus.FINISHED);
-        var nan = events(guarded, "nan");
+        var nan = events(guarded, EventKind.NAN);
         assertThat(nan).hasSize(1);
         assertThat(nan.getFirst().step()).isEqualTo(120);
-        assertThat(nan.getFirst().action()).isEqualTo("skip");
+        assertThat(nan.getFirst().action()).isEqualTo(EventAction.SKIP);
         assertThat(nan.getFirst().measured().get("cause")).isEqualTo("not-reproduced");
         assertThat(guarded.valLoss()).isFinite();
 
         var unguarded = run("nan-off", recipe("off", "nan@120"));
         assertThat(unguarded.status()).isEqualTo(RunStatus.DIVERGED);
-        assertThat(events(unguarded, "nan")).isEmpty();
+        assertThat(events(unguarded, EventKind.NAN)).isEmpty();
     }
 
     @Test
@@ -85,12 +87,12 @@ class GuardTest {
         var clean = run("clean", recipe("remediate"));
         var guarded = run("corrupt-guarded", recipe("remediate", "corrupt-batch@120:10"));
         var unguarded = run("corrupt-off", recipe("off", "corrupt-batch@120:10"));
-        var injected = (List<String>) events(guarded, "inject").getFirst().measured().get("documents");
-        var spikes = events(guarded, "spike");
+        var injected = (List<String>) events(guarded, EventKind.INJECT).getFirst().measured().get("documents");
+        var spikes = events(guarded, EventKind.SPIKE);
         assertThat(spikes).as("every corrupt batch is caught").hasSize(10);
         for (var s : spikes) {
             assertThat(s.measured().get("cause")).isEqualTo("data");
-            assertThat(s.action()).isEqualTo("skip");
+            assertThat(s.action()).isEqualTo(EventAction.SKIP);
             var top = ((List<Map<String, Object>>) s.measured().get("top_documents")).stream()
                     .map(d -> (String) d.get("document")).limit(3).toList();
             assertThat(injected).as("the top 3 suspects of the spike at data step %s", s.measured()).containsAll(top);
@@ -98,7 +100,7 @@ class GuardTest {
         // skipping the bad batches keeps the run where the clean run is; training on them costs
         assertThat(Math.abs(guarded.valLoss() - clean.valLoss()) / clean.valLoss()).isLessThan(0.02);
         assertThat(unguarded.valLoss()).isGreaterThan(guarded.valLoss());
-        assertThat(events(unguarded, "spike")).isEmpty();
+        assertThat(events(unguarded, EventKind.SPIKE)).isEmpty();
     }
 
     @Test
@@ -107,16 +109,16 @@ class GuardTest {
         var guarded = run("lr-guarded", recipe("remediate", "lr-spike@120:100"));
         var unguarded = run("lr-off", recipe("off", "lr-spike@120:100"));
         var detected = run("lr-detect", recipe("detect", "lr-spike@120:100"));
-        var spike = events(guarded, "spike").getFirst();
+        var spike = events(guarded, EventKind.SPIKE).getFirst();
         assertThat(spike.step()).isBetween(121L, 125L);
         assertThat(spike.measured().get("cause")).isEqualTo("optimizer");
-        assertThat(spike.action()).startsWith("rollback");
+        assertThat(spike.action().rolledBack()).isTrue();
         assertThat(Math.abs(guarded.valLoss() - clean.valLoss()) / clean.valLoss()).isLessThan(0.02);
         assertThat(unguarded.valLoss()).isGreaterThan(clean.valLoss() * 1.02);
         // detect records the same spike without acting, and pays like the unguarded run
-        var seen = events(detected, "spike");
+        var seen = events(detected, EventKind.SPIKE);
         assertThat(seen).isNotEmpty();
-        assertThat(seen.getFirst().action()).isEqualTo("none");
+        assertThat(seen.getFirst().action()).isEqualTo(EventAction.NONE);
         assertThat(detected.valLoss()).isGreaterThan(clean.valLoss() * 1.02);
     }
 
@@ -125,6 +127,6 @@ class GuardTest {
         var r = run("events-file", recipe("remediate", "nan@60"));
         var read = RecipeRunner.readEvents(dir.resolve("events-file").resolve(RecipeRunner.EVENTS));
         assertThat(read).hasSameSizeAs(r.events());
-        assertThat(read.stream().map(RunEvent::kind)).contains("inject", "nan");
+        assertThat(read.stream().map(RunEvent::kind)).contains(EventKind.INJECT, EventKind.NAN);
     }
 }
