@@ -1,5 +1,6 @@
 package dev.flywheel.app;
 
+import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RecipeRunner;
 import dev.flywheel.lab.run.RunEvent;
 import picocli.CommandLine.Command;
@@ -27,9 +28,6 @@ import java.util.stream.Stream;
         description = {"Explain a run's loss spikes and divergence: the guard's timeline, the documents behind each "
                 + "spike, and a quarantine list for `flywheel data prepare --exclude`."})
 final class DoctorCommand implements Callable<Integer> {
-
-    /** Spike kinds the guard records with forensics. */
-    private static final List<String> SPIKES = List.of("spike", "nan", "divergence");
 
     @Parameters(paramLabel = "RUN", description = "A run directory, its checkpoint directory, or a run id in the lab.")
     String run;
@@ -59,13 +57,13 @@ final class DoctorCommand implements Callable<Integer> {
             je.put("action", e.action());
             je.put("message", e.message());
             je.put("measured", e.measured());
-            if (e.kind().equals("grad-spike")) {
+            if (e.kind() == EventKind.GRAD_SPIKE) {
                 grad++; // many and small: summarised below instead of one line each
             } else {
                 o.say("  step %6d  %-18s %-20s -> %s%s", e.step(), e.kind(), e.rule(), e.action(),
                         e.message() == null ? "" : "  " + e.message());
             }
-            if (SPIKES.contains(e.kind())) {
+            if (e.kind().hasForensics()) {
                 var docs = topDocuments(e);
                 je.put("top_documents", docs.stream().map(d -> d.get("document")).toList());
                 String cause = String.valueOf(e.measured().getOrDefault("cause", "unknown"));
@@ -85,7 +83,7 @@ final class DoctorCommand implements Callable<Integer> {
                         }
                     }
                 }
-            } else if (e.kind().equals("inject") && e.measured().get("documents") instanceof List<?> injected) {
+            } else if (e.kind() == EventKind.INJECT && e.measured().get("documents") instanceof List<?> injected) {
                 je.put("documents", injected);
             }
             jsonEvents.add(je);

@@ -12,10 +12,26 @@ public final class Trainer {
     /** What a hook decides after the backward pass of a step. */
     public enum Verdict { UPDATE, SKIP }
 
-    /** Observers of the loop: the guard, progress printing, metric recording, fault injection. */
+    /**
+     * Observers of the loop: the guard, progress printing, metric recording, fault injection. Fault injection is a
+     * hook and a wrapping {@link BatchSource}: the trainer itself has no way to be told to fail.
+     */
     public interface Hooks {
-        /** Before the batch of a step is fetched: fault injection can change the batch source or the LR here. */
+        /** Before the batch of a step is fetched. */
         default void beforeStep(Trainer trainer) {}
+
+        /** The learning rate this step will use, given the schedule's {@code lr}; a hook may change it. */
+        default double learningRate(Trainer trainer, double lr) {
+            return lr;
+        }
+
+        /**
+         * After the backward pass, before the gradient norm is measured: returns the step's loss as the rest of the
+         * step sees it. A hook may change it and the gradients in {@code trainer.model().grads}.
+         */
+        default float afterGradients(Trainer trainer, float loss) {
+            return loss;
+        }
 
         /** After the gradients of a step are known and before the update. */
         default Verdict afterBackward(Trainer trainer, StepStats stats) {
@@ -26,6 +42,46 @@ public final class Trainer {
         default void afterStep(Trainer trainer, StepStats stats) {}
 
         default void afterEval(Trainer trainer, EvalResult eval) {}
+
+        /** All of {@code hooks}, in order: a step is skipped if any of them says so. */
+        static Hooks chain(Hooks... hooks) {
+            var all = java.util.List.of(hooks);
+            return new Hooks() {
+                @Override
+                public void beforeStep(Trainer trainer) {
+                    for (var h : all) h.beforeStep(trainer);
+                }
+
+                @Override
+                public double learningRate(Trainer trainer, double lr) {
+                    for (var h : all) lr = h.learningRate(trainer, lr);
+                    return lr;
+                }
+
+                @Override
+                public float afterGradients(Trainer trainer, float loss) {
+                    for (var h : all) loss = h.afterGradients(trainer, loss);
+                    return loss;
+                }
+
+                @Override
+                public Verdict afterBackward(Trainer trainer, StepStats stats) {
+                    var verdict = Verdict.UPDATE;
+                    for (var h : all) if (h.afterBackward(trainer, stats) == Verdict.SKIP) verdict = Verdict.SKIP;
+                    return verdict;
+                }
+
+                @Override
+                public void afterStep(Trainer trainer, StepStats stats) {
+                    for (var h : all) h.afterStep(trainer, stats);
+                }
+
+                @Override
+                public void afterEval(Trainer trainer, EvalResult eval) {
+                    for (var h : all) h.afterEval(trainer, eval);
+                }
+            };
+        }
     }
 
     /**
@@ -50,7 +106,7 @@ public final class Trainer {
     private final Gpt model;
     private final Optimizer optimizer;
     private final TrainConfig cfg;
-    private BatchSource train;
+    private final BatchSource train;
     private final BatchSource val;
     private final int[] tokenBytes;
     private final int[] inputs, targets;
@@ -61,8 +117,6 @@ public final class Trainer {
     private long step, dataStep, tokens;
     private double trainSeconds;
     private double lrScale = 1.0;
-    private double lrOverride = Double.NaN;
-    private boolean poisonNext;
     private double clipNext = Double.NaN;
     private double warmupEndProgress = Double.NaN;
 
@@ -156,19 +210,6 @@ public final class Trainer {
         return lrScale;
     }
 
-    /** Replaces the learning rate of the next step only (fault injection). NaN = no override. */
-    public void overrideNextLr(double lr) {
-        this.lrOverride = lr;
-    }
-
-    /**
-     * Makes the next step's loss and gradients NaN, as a numerical fault would (fault injection). Without a guard
-     * the update then poisons the weights, which is what an unguarded run suffers.
-     */
-    public void poisonNextStep() {
-        this.poisonNext = true;
-    }
-
     /** Clips the next update's gradient norm to {@code maxNorm} (the guard's adaptive clipping). */
     public void clipNextUpdate(double maxNorm) {
         this.clipNext = maxNorm;
@@ -179,16 +220,12 @@ public final class Trainer {
         this.dataStep = dataStep;
     }
 
+    /** Where the training batches come from (the guard's forensics replay a step's batch from it). */
     public BatchSource trainSource() {
         return train;
     }
 
-    /** Replaces the training batch source (fault injection wraps the real one). */
-    public void setTrainSource(BatchSource source) {
-        this.train = source;
-    }
-
-    /** Learning rate the next step will use, before any override. */
+    /** Learning rate the next step will use, before the hooks see it. */
     public double currentLr() {
         double p = progress();
         if (step >= cfg.schedule().warmup() && Double.isNaN(warmupEndProgress)) warmupEndProgress = p;
@@ -202,11 +239,7 @@ public final class Trainer {
         hooks.beforeStep(this);
         long t0 = System.nanoTime();
         model.zeroGrad();
-        double lr = currentLr();
-        if (!Double.isNaN(lrOverride)) {
-            lr = lrOverride;
-            lrOverride = Double.NaN;
-        }
+        double lr = hooks.learningRate(this, currentLr());
         int normalizer = cfg.accum() * cfg.batch() * cfg.seq();
         double lossSum = 0;
         for (int micro = 0; micro < cfg.accum(); micro++) {
@@ -214,12 +247,7 @@ public final class Trainer {
             lossSum += model.forward(inputs, targets, cfg.batch(), cfg.seq());
             model.backward(normalizer);
         }
-        float loss = (float) (lossSum / cfg.accum());
-        if (poisonNext) {
-            poisonNext = false;
-            loss = Float.NaN;
-            java.util.Arrays.fill(model.grads, Float.NaN);
-        }
+        float loss = hooks.afterGradients(this, (float) (lossSum / cfg.accum()));
         model.profile.start();
         double[] squares = optimizer.tensorSquaredNorms(model.grads);
         double gn = 0;

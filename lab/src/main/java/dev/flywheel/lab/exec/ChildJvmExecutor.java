@@ -1,6 +1,8 @@
 package dev.flywheel.lab.exec;
 
 import dev.flywheel.lab.budget.RunBudget;
+import dev.flywheel.lab.run.EventAction;
+import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.run.RunResult;
 
@@ -136,8 +138,8 @@ public final class ChildJvmExecutor implements Executor {
         var result = ResultFile.read(job.resultFile());
         if (result.isPresent()) return result.get();
         if (killed) {
-            var event = new RunEvent(0, "killed", "run-time-limit", Map.of("limit_seconds", limit, "wall_seconds", wall),
-                    "kill", String.format(Locale.ROOT, "killed after %.0f s: still running at the hard limit of its budget "
+            var event = new RunEvent(0, EventKind.KILLED, "run-time-limit", Map.of("limit_seconds", limit, "wall_seconds", wall),
+                    EventAction.KILL, String.format(Locale.ROOT, "killed after %.0f s: still running at the hard limit of its budget "
                             + "(%s × %.2f + %.0f s grace)", wall, job.recipe().runBudget().format(), settings.slack(),
                             settings.graceSeconds()));
             var crashed = JobRunner.crashed(job.runId(), event.message(), wall, List.of(event));

@@ -2,6 +2,7 @@ package dev.flywheel.lab.exec;
 
 import dev.flywheel.engine.Trainer;
 import dev.flywheel.lab.run.RecipeRunner;
+import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.run.RunListener;
 import dev.flywheel.lab.run.RunResult;
@@ -83,7 +84,7 @@ final class JobRunner {
 
         @Override
         public void onEvent(RunEvent event) {
-            if (stop.isPresent() && event.kind().equals("early-stop"))
+            if (stop.isPresent() && event.kind() == EventKind.EARLY_STOP)
                 event = new RunEvent(event.step(), event.kind(), event.rule(), event.measured(), event.action(),
                         "stopped early: " + stop.get());
             if (recorder != null) recorder.onEvent(event);
@@ -105,7 +106,7 @@ final class JobRunner {
     /** The result's early-stop event names the rung that was failed (RecipeRunner's message is generic). */
     private static RunResult withStopReason(RunResult r, Optional<String> reason) {
         if (reason.isEmpty() || r.status() != RunStatus.STOPPED) return r;
-        var events = r.events().stream().map(e -> e.kind().equals("early-stop") && !e.message().contains(reason.get())
+        var events = r.events().stream().map(e -> e.kind() == EventKind.EARLY_STOP && !e.message().contains(reason.get())
                 ? new RunEvent(e.step(), e.kind(), e.rule(), e.measured(), e.action(), "stopped early: " + reason.get())
                 : e).toList();
         return new RunResult(r.runId(), r.status(), r.valLoss(), r.valBpb(), r.testBpb(), r.trainLoss(), r.steps(),

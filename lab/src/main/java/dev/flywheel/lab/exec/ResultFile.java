@@ -13,9 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -81,40 +79,12 @@ public final class ResultFile {
         }
     }
 
-    static ObjectNode event(RunEvent e) {
-        ObjectNode o = Json.MAPPER.createObjectNode();
-        o.put("step", e.step());
-        o.put("kind", e.kind());
-        o.put("rule", e.rule());
-        o.set("measured", Json.MAPPER.valueToTree(finiteOnly(e.measured())));
-        o.put("action", e.action());
-        o.put("message", e.message());
-        return o;
+    static JsonNode event(RunEvent e) {
+        return Json.MAPPER.valueToTree(e);
     }
 
     static RunEvent event(JsonNode o) {
-        var measured = new LinkedHashMap<String, Object>();
-        for (var f : o.get("measured").properties())
-            measured.put(f.getKey(), f.getValue().isNumber() ? (Object) f.getValue().asDouble() : f.getValue().asText());
-        return new RunEvent(o.get("step").asLong(), text(o, "kind"), text(o, "rule"), measured, text(o, "action"),
-                text(o, "message"));
-    }
-
-    private static Map<String, Object> finiteOnly(Map<String, Object> measured) {
-        var out = new LinkedHashMap<String, Object>();
-        if (measured == null) return out;
-        measured.forEach((k, v) -> {
-            if (v instanceof Number n) {
-                double x = n.doubleValue();
-                out.put(k, Double.isFinite(x) ? (Object) x : String.valueOf(x));
-            } else out.put(k, String.valueOf(v));
-        });
-        return out;
-    }
-
-    private static String text(JsonNode o, String key) {
-        var v = o.get(key);
-        return v == null || v.isNull() ? null : v.asText();
+        return Json.MAPPER.convertValue(o, RunEvent.class);
     }
 
     private static void num(ObjectNode j, String key, double v) {

@@ -3,14 +3,11 @@ package dev.flywheel.lab.exec;
 import dev.flywheel.engine.Trainer;
 import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.run.RunListener;
-import dev.flywheel.lab.store.Event;
 import dev.flywheel.lab.store.MetricPoint;
 import dev.flywheel.lab.store.Store;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Writes a run's metric points and events to the store as they come. Points are buffered and flushed in one
@@ -52,7 +49,7 @@ final class StoreRecorder implements RunListener {
     public void onEvent(RunEvent e) {
         flush();
         try {
-            store.recordEvent(runId, toStore(e));
+            store.recordEvent(runId, e);
         } catch (RuntimeException ex) {
             System.err.println("flywheel: could not record an event of run " + runId + ": " + ex.getMessage());
         }
@@ -67,21 +64,5 @@ final class StoreRecorder implements RunListener {
         } catch (RuntimeException ex) {
             System.err.println("flywheel: could not record metrics of run " + runId + " (will retry): " + ex.getMessage());
         }
-    }
-
-    /** The store keeps measured values as numbers; anything else goes into the message. */
-    static Event toStore(RunEvent e) {
-        var measured = new LinkedHashMap<String, Double>();
-        var other = new ArrayList<String>();
-        if (e.measured() != null) {
-            for (Map.Entry<String, Object> m : e.measured().entrySet()) {
-                if (m.getValue() instanceof Number n) measured.put(m.getKey(), n.doubleValue());
-                else if (m.getValue() instanceof Boolean b) measured.put(m.getKey(), b ? 1.0 : 0.0);
-                else if (m.getValue() != null) other.add(m.getKey() + "=" + m.getValue());
-            }
-        }
-        var message = e.message() == null ? "" : e.message();
-        if (!other.isEmpty()) message += (message.isEmpty() ? "" : " ") + "(" + String.join(", ", other) + ")";
-        return new Event(e.step(), e.kind(), e.rule(), measured, e.action(), message);
     }
 }

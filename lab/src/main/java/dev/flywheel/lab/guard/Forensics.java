@@ -32,7 +32,7 @@ final class Forensics {
     }
 
     /** What the replay found. */
-    record Report(double replayLoss, double snapshotLoss, String cause, List<Suspect> suspects) {}
+    record Report(double replayLoss, double snapshotLoss, Cause cause, List<Suspect> suspects) {}
 
     private final Gpt model;
     private final DocumentLocator locator;
@@ -45,7 +45,7 @@ final class Forensics {
 
     /**
      * @param snapshot   an earlier state to replay on, or null
-     * @param typical    the typical loss before the spike (the guard's moving mean)
+     * @param typical    the typical loss before the spike (the guard's level)
      * @param scale      the typical deviation of the loss
      * @param spikeZ     how many deviations make a spike
      */
@@ -101,17 +101,7 @@ final class Forensics {
         perDocument.forEach((id, acc) -> suspects.add(new Suspect(id, acc[0] - median * acc[1], (int) acc[1],
                 acc[0] / acc[1], snippets.get(id))));
         suspects.sort((p, q) -> Double.compare(q.excessNats(), p.excessNats()));
-        String cause;
-        if (!Double.isFinite(replayLoss)) {
-            cause = "numerical";
-        } else if (snapshot == null) {
-            cause = "unknown";
-        } else {
-            double zOld = (snapshotLoss - typical) / Math.max(scale, 1e-6);
-            double zNow = (replayLoss - typical) / Math.max(scale, 1e-6);
-            if (zNow < spikeZ / 2 && zOld < spikeZ / 2) cause = "not-reproduced";
-            else cause = zOld >= spikeZ / 2 ? "data" : "optimizer";
-        }
+        var cause = Cause.of(replayLoss, snapshotLoss, typical, scale, spikeZ);
         return new Report(replayLoss, snapshotLoss, cause, List.copyOf(suspects.subList(0, Math.min(top, suspects.size()))));
     }
 

@@ -2,8 +2,11 @@ package dev.flywheel.lab.guard;
 
 import dev.flywheel.engine.BatchSource;
 import dev.flywheel.engine.Rng;
+import dev.flywheel.engine.TrainConfig;
 import dev.flywheel.engine.Trainer;
 import dev.flywheel.lab.recipe.Injection;
+import dev.flywheel.lab.run.EventAction;
+import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RunEvent;
 
 import java.util.ArrayList;
@@ -15,8 +18,9 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Injects the recipe's faults into a run, to test and demonstrate the guard. Each fires once, at its optimizer
- * step:
+ * Injects the recipe's faults into a run, to test and demonstrate the guard: a {@link BatchSource} wrapper
+ * ({@link #wrap}) for the data faults and trainer hooks for the others, so the trainer needs no fault-injection
+ * API. Each fires once, at its optimizer step:
  * <ul>
  * <li>{@code corrupt-batch@STEP}: the documents in every other row of that step's batch are "marked", and all
  * their tokens in the batch are replaced by random tokens — degenerate data the forensics should trace back to
@@ -28,65 +32,86 @@ import java.util.function.Consumer;
 public final class Injector implements Trainer.Hooks {
 
     private final List<Injection> pending;
+    private final TrainConfig config;
     private final DocumentLocator locator;
     private final int vocab;
     private final Consumer<RunEvent> events;
     private final Map<Long, Set<String>> corrupted = new HashMap<>();
 
-    public Injector(List<Injection> injections, Trainer trainer, DocumentLocator locator, int vocab,
+    public Injector(List<Injection> injections, TrainConfig config, DocumentLocator locator, int vocab,
                     Consumer<RunEvent> events) {
         this.pending = new ArrayList<>(injections);
+        this.config = config;
         this.locator = locator;
         this.vocab = vocab;
         this.events = events;
-        if (injections.stream().anyMatch(i -> i instanceof Injection.CorruptBatch)) {
-            trainer.setTrainSource(new Corrupting(trainer.trainSource()));
+    }
+
+    /** The run's training batches as the trainer should see them: corrupted where a corrupt-batch says so. */
+    public BatchSource wrap(BatchSource real) {
+        return pending.stream().anyMatch(i -> i instanceof Injection.CorruptBatch) ? new Corrupting(real) : real;
+    }
+
+    /** Removes and returns the pending injection of this type due at this step, if any. */
+    private <T extends Injection> T due(Class<T> type, long step) {
+        var it = pending.iterator();
+        while (it.hasNext()) {
+            var inj = it.next();
+            if (inj.step() == step && type.isInstance(inj)) {
+                it.remove();
+                return type.cast(inj);
+            }
         }
+        return null;
     }
 
     @Override
     public void beforeStep(Trainer trainer) {
         long step = trainer.currentStep();
-        var it = pending.iterator();
-        while (it.hasNext()) {
-            var inj = it.next();
-            if (inj.step() != step) continue;
-            it.remove();
-            switch (inj) {
-                case Injection.CorruptBatch c -> {
-                    var tc = trainer.config();
-                    var all = new LinkedHashSet<String>();
-                    for (int i = 0; i < c.batches(); i++) {
-                        long ds = trainer.dataStep() + i;
-                        var marked = new LinkedHashSet<String>();
-                        for (int micro = 0; micro < tc.accum(); micro++) {
-                            for (int row = 0; row < tc.batch(); row += 2) {
-                                for (int pos = 0; pos <= tc.seq(); pos++) {
-                                    marked.add(locator.locate(ds, micro, row, pos, tc.seq()).documentId());
-                                }
-                            }
+        for (Injection.CorruptBatch c; (c = due(Injection.CorruptBatch.class, step)) != null; ) {
+            var all = new LinkedHashSet<String>();
+            for (int i = 0; i < c.batches(); i++) {
+                long ds = trainer.dataStep() + i;
+                var marked = new LinkedHashSet<String>();
+                for (int micro = 0; micro < config.accum(); micro++) {
+                    for (int row = 0; row < config.batch(); row += 2) {
+                        for (int pos = 0; pos <= config.seq(); pos++) {
+                            marked.add(locator.locate(ds, micro, row, pos, config.seq()).documentId());
                         }
-                        corrupted.put(ds, marked);
-                        all.addAll(marked);
                     }
-                    events.accept(new RunEvent(step, "inject", "corrupt-batch", Map.of("data_step", trainer.dataStep(),
-                            "batches", c.batches(), "documents", List.copyOf(all)), "injected",
-                            "the tokens of " + all.size() + " documents in " + c.batches()
-                                    + (c.batches() == 1 ? " batch" : " consecutive batches") + " were replaced by random tokens"));
                 }
-                case Injection.LrSpike l -> {
-                    double lr = trainer.currentLr() * l.factor();
-                    trainer.overrideNextLr(lr);
-                    events.accept(new RunEvent(step, "inject", "lr-spike", Map.of("factor", l.factor(), "lr", lr),
-                            "injected", "the learning rate of this step is multiplied by " + l.factor()));
-                }
-                case Injection.Nan n -> {
-                    trainer.poisonNextStep();
-                    events.accept(new RunEvent(step, "inject", "nan", Map.of(), "injected",
-                            "the loss and gradients of this step are NaN"));
-                }
+                corrupted.put(ds, marked);
+                all.addAll(marked);
             }
+            events.accept(new RunEvent(step, EventKind.INJECT, "corrupt-batch", Map.of("data_step", trainer.dataStep(),
+                    "batches", c.batches(), "documents", List.copyOf(all)), EventAction.INJECTED,
+                    "the tokens of " + all.size() + " documents in " + c.batches()
+                            + (c.batches() == 1 ? " batch" : " consecutive batches") + " were replaced by random tokens"));
         }
+    }
+
+    @Override
+    public double learningRate(Trainer trainer, double lr) {
+        long step = trainer.currentStep();
+        for (Injection.LrSpike l; (l = due(Injection.LrSpike.class, step)) != null; ) {
+            lr *= l.factor();
+            events.accept(new RunEvent(step, EventKind.INJECT, "lr-spike", Map.of("factor", l.factor(), "lr", lr),
+                    EventAction.INJECTED, "the learning rate of this step is multiplied by " + l.factor()));
+        }
+        return lr;
+    }
+
+    /** A NaN fault: without a guard the update then poisons the weights, as any framework's run would suffer. */
+    @Override
+    public float afterGradients(Trainer trainer, float loss) {
+        long step = trainer.currentStep();
+        boolean due = false;
+        while (due(Injection.Nan.class, step) != null) due = true;
+        if (!due) return loss;
+        java.util.Arrays.fill(trainer.model().grads, Float.NaN);
+        events.accept(new RunEvent(step, EventKind.INJECT, "nan", Map.of(), EventAction.INJECTED,
+                "the loss and gradients of this step are NaN"));
+        return Float.NaN;
     }
 
     /** The documents whose tokens were corrupted, by data step. */

@@ -130,8 +130,6 @@ public final class RecipeRunner {
             var train = data.loader(Split.TRAIN, recipe.seed());
             var val = data.loader(Split.VAL, 0);
             int[] tokenBytes = tokenizer.tokenBytes();
-            var trainer = new Trainer(model, tc, train, null, tokenBytes);
-            if (resumed != null && resumed.adamM() != null) Checkpoint.restoreTrainer(resumed, trainer);
             DocumentLocator locator = (dataStep, micro, row, position, seq) -> {
                 var origin = train.origin(dataStep, micro, row, position, seq);
                 return new DocumentLocator.Origin(origin.documentId(), origin.snippet());
@@ -143,24 +141,11 @@ public final class RecipeRunner {
                 listener.onEvent(e);
             };
             var injector = recipe.inject().isEmpty() ? null
-                    : new Injector(recipe.injections(), trainer, locator, cfg.vocabSize(), sink);
+                    : new Injector(recipe.injections(), tc, locator, cfg.vocabSize(), sink);
+            var trainer = new Trainer(model, tc, injector == null ? train : injector.wrap(train), null, tokenBytes);
+            if (resumed != null && resumed.adamM() != null) Checkpoint.restoreTrainer(resumed, trainer);
             var guard = new Guard(recipe.guard(), trainer, locator, sink);
-            trainer.setHooks(new Trainer.Hooks() {
-                @Override
-                public void beforeStep(Trainer t) {
-                    if (injector != null) injector.beforeStep(t);
-                }
-
-                @Override
-                public Trainer.Verdict afterBackward(Trainer t, Trainer.StepStats s) {
-                    return guard.afterBackward(t, s);
-                }
-
-                @Override
-                public void afterStep(Trainer t, Trainer.StepStats s) {
-                    guard.afterStep(t, s);
-                }
-            });
+            trainer.setHooks(injector == null ? guard : Trainer.Hooks.chain(injector, guard));
             var evaluator = new Evaluator(model, EVAL_BATCH, tc.seq(), tokenBytes);
             BatchSource valWindows = evalWindows(val);
             listener.onStart(new RunListener.RunInfo(spec.runId(), model.parameterCount(), cfg.vocabSize(),
@@ -183,8 +168,8 @@ public final class RecipeRunner {
                     if (!Float.isFinite(stats.loss()) && stats.updated()) {
                         // nothing kept the non-finite values out of the weights: the run cannot recover
                         status = RunStatus.DIVERGED;
-                        sink.accept(new RunEvent(stats.step(), "divergence", "non-finite-loss",
-                                Map.of("loss", String.valueOf(stats.loss())), "abort",
+                        sink.accept(new RunEvent(stats.step(), EventKind.DIVERGENCE, "non-finite-loss",
+                                Map.of("loss", (double) stats.loss()), EventAction.ABORT,
                                 "the loss became " + stats.loss() + " and the update went into the weights"));
                         break;
                     }
@@ -204,8 +189,8 @@ public final class RecipeRunner {
                     }
                     if (listener.stopEarly(stats)) {
                         status = RunStatus.STOPPED;
-                        sink.accept(new RunEvent(stats.step(), "early-stop", "successive-halving",
-                                Map.of("progress", stats.progress(), "train_loss", stats.loss()), "stop",
+                        sink.accept(new RunEvent(stats.step(), EventKind.EARLY_STOP, "successive-halving",
+                                Map.of("progress", stats.progress(), "train_loss", stats.loss()), EventAction.STOP,
                                 "stopped early: the learning curve is clearly behind the best run's"));
                         break;
                     }

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.flywheel.lab.Json;
 import dev.flywheel.lab.LabException;
+import dev.flywheel.lab.run.EventAction;
+import dev.flywheel.lab.run.EventKind;
+import dev.flywheel.lab.run.RunEvent;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.jdbi.v3.core.Handle;
@@ -393,7 +396,7 @@ public final class Store {
     // ---- events ---------------------------------------------------------------------------------------------
 
     /** Appends an event to a run; events are numbered from 1 in the order they are recorded. */
-    public EventRecord recordEvent(String runId, Event event) {
+    public EventRecord recordEvent(String runId, RunEvent event) {
         long now = clock.millis();
         return transaction("record an event of run " + runId, h -> {
             if (run(h, runId).isEmpty()) throw noRun(runId);
@@ -402,9 +405,9 @@ public final class Store {
             h.createUpdate("""
                             insert into events (run, seq, step, kind, rule, measured, action, message, recorded_at)
                             values (:run, :seq, :step, :kind, :rule, :measured, :action, :message, :now)""")
-                    .bind("run", runId).bind("seq", seq).bind("step", event.step()).bind("kind", event.kind())
+                    .bind("run", runId).bind("seq", seq).bind("step", event.step()).bind("kind", event.kind().id())
                     .bind("rule", event.rule()).bind("measured", Json.write(new LinkedHashMap<>(event.measured())))
-                    .bind("action", event.action()).bind("message", event.message()).bind("now", now).execute();
+                    .bind("action", event.action().id()).bind("message", event.message()).bind("now", now).execute();
             return new EventRecord(runId, seq, event, Instant.ofEpochMilli(now));
         });
     }
@@ -412,15 +415,16 @@ public final class Store {
     public List<EventRecord> events(String runId) {
         return read("read events of run " + runId, h -> h.createQuery("select * from events where run = :run order by seq")
                 .bind("run", runId).map((rs, ctx) -> new EventRecord(rs.getString("run"), rs.getInt("seq"),
-                        new Event(rs.getLong("step"), rs.getString("kind"), rs.getString("rule"),
-                                measured(rs.getString("measured")), rs.getString("action"), rs.getString("message")),
+                        new RunEvent(rs.getLong("step"), EventKind.parse(rs.getString("kind")), rs.getString("rule"),
+                                measured(rs.getString("measured")), EventAction.parse(rs.getString("action")),
+                                rs.getString("message")),
                         instant(rs, "recorded_at"))).list());
     }
 
-    private static Map<String, Double> measured(String json) {
+    private static Map<String, Object> measured(String json) {
         if (json == null) return Map.of();
         try {
-            return Json.MAPPER.readValue(json, new TypeReference<LinkedHashMap<String, Double>>() { });
+            return Json.MAPPER.readValue(json, new TypeReference<LinkedHashMap<String, Object>>() { });
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("stored event values are not JSON: " + json, e);
         }

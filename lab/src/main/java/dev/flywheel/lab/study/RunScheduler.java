@@ -10,9 +10,9 @@ import dev.flywheel.lab.exec.Executor;
 import dev.flywheel.lab.exec.ResultFile;
 import dev.flywheel.lab.exec.RunJob;
 import dev.flywheel.lab.exec.RunWatcher;
+import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.run.RunResult;
-import dev.flywheel.lab.store.Event;
 import dev.flywheel.lab.store.RunOutcome;
 import dev.flywheel.lab.store.RunRecord;
 import dev.flywheel.lab.store.RunStatus;
@@ -23,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -126,7 +125,7 @@ final class RunScheduler {
         // events the run could not record itself (its JVM was killed) go to the store from here
         var store = ledger.store();
         if (store.events(run.id()).isEmpty())
-            for (var e : r.events()) if (e.kind().equals("killed")) store.recordEvent(run.id(), toStoreEvent(e));
+            for (var e : r.events()) if (e.kind() == EventKind.KILLED) store.recordEvent(run.id(), e);
         var o = outcome(r, settings.metric());
         return ledger.finished(run.id(), o.outcome(), o.stoppedAt());
     }
@@ -148,30 +147,22 @@ final class RunScheduler {
             }
             case DIVERGED -> new Recorded(new RunOutcome(RunStatus.DIVERGED, Double.isFinite(value) ? value : null,
                     r.steps(), r.tokens(), r.trainSeconds(), ck, r.error() != null ? r.error()
-                    : r.events().stream().filter(e -> e.kind().equals("divergence")).map(RunEvent::message)
+                    : r.events().stream().filter(e -> e.kind() == EventKind.DIVERGENCE).map(RunEvent::message)
                     .findFirst().orElse("the run diverged")), null);
-            default -> new Recorded(RunOutcome.failed(r.events().stream().anyMatch(e -> e.kind().equals("killed"))
+            default -> new Recorded(RunOutcome.failed(r.events().stream().anyMatch(e -> e.kind() == EventKind.KILLED)
                     ? RunStatus.KILLED : RunStatus.CRASHED, r.error() == null ? "the run crashed" : r.error(),
                     r.steps(), r.tokens(), r.trainSeconds()), null);
         };
     }
 
-    private static Event toStoreEvent(RunEvent e) {
-        var measured = new LinkedHashMap<String, Double>();
-        e.measured().forEach((k, v) -> {
-            if (v instanceof Number n) measured.put(k, n.doubleValue());
-        });
-        return new Event(e.step(), e.kind(), e.rule(), measured, e.action(), e.message());
-    }
-
     private static Double stoppedAt(RunResult r) {
         for (var e : r.events())
-            if (e.kind().equals("early-stop") && e.measured().get("progress") instanceof Number n) return n.doubleValue();
+            if (e.kind() == EventKind.EARLY_STOP && e.measured().get("progress") instanceof Number n) return n.doubleValue();
         return r.curve().isEmpty() ? 0.0 : r.curve().getLast().progress();
     }
 
     private static String stopMessage(RunResult r) {
-        return r.events().stream().filter(e -> e.kind().equals("early-stop")).map(RunEvent::message).findFirst()
+        return r.events().stream().filter(e -> e.kind() == EventKind.EARLY_STOP).map(RunEvent::message).findFirst()
                 .orElse("stopped early");
     }
 

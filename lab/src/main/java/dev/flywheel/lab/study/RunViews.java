@@ -46,7 +46,7 @@ final class RunViews {
     private Diagnostics compute(RunRecord r) {
         var val = store.metrics(r.id(), "val_loss");
         double valLoss = val.isEmpty() ? Double.NaN : val.getLast().value();
-        var kinds = store.events(r.id()).stream().map(e -> e.event().kind()).toList();
+        var kinds = store.events(r.id()).stream().map(e -> e.event().kind().id()).toList();
         double tps = r.tokens() != null && r.trainSeconds() != null && r.trainSeconds() > 0 ? r.tokens() / r.trainSeconds() : Double.NaN;
         return Diagnostics.of(curve(r), valLoss, kinds, r.status() == RunStatus.DIVERGED, tps);
     }

@@ -1,6 +1,7 @@
 package dev.flywheel.lab.exec;
 
 import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.run.RunListener;
 import dev.flywheel.lab.run.RunStatus;
@@ -78,7 +79,7 @@ class ExecutorTest {
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertThat(result.status()).isEqualTo(RunStatus.CRASHED);
         assertThat(result.error()).startsWith("killed after");
-        assertThat(result.events()).extracting(RunEvent::kind).containsExactly("killed");
+        assertThat(result.events()).extracting(RunEvent::kind).containsExactly(EventKind.KILLED);
         assertThat(seconds).isBetween(8.0, 40.0);
         assertThat(alive(job)).as("the killed JVM is gone").isFalse();
         assertThat(ResultFile.read(job.resultFile())).get().extracting(r -> r.status()).isEqualTo(RunStatus.CRASHED);

@@ -2,6 +2,8 @@ package dev.flywheel.lab.guard;
 
 import dev.flywheel.data.prep.DataCache;
 import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.run.EventAction;
+import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RecipeRunner;
 import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.run.RunListener;
@@ -20,8 +22,9 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The guard on real (tiny) training runs of Tiny Shakespeare with injected faults: it detects each fault,
- * remediates it, explains it, and the unguarded run pays for it.
+ * The guard on real (tiny) training runs of Tiny Shakespeare with injected faults, end to end: the injection,
+ * the detection, the replay that explains it and the remediation. The rules themselves are tested on synthetic
+ * statistics (DetectorTest, RemedyTest); what an unguarded run pays is measured by tools/guard_acceptance.sh.
  */
 class GuardTest {
 
@@ -59,72 +62,51 @@ class GuardTest {
         return RecipeRunner.run(new RunSpec(name, r, dir.resolve(name), cache, 2, false, false, 0), RunListener.NONE);
     }
 
-    static List<RunEvent> events(RunResult r, String kind) {
-        return r.events().stream().filter(e -> e.kind().equals(kind)).toList();
+    static List<RunEvent> events(RunResult r, EventKind kind) {
+        return r.events().stream().filter(e -> e.kind() == kind).toList();
     }
 
     @Test
-    void nanIsKeptOutOfTheWeightsAndKillsTheUnguardedRun() {
+    void nanIsKeptOutOfTheWeightsAndTheEventsAreWrittenToTheRunDirectory() {
         var guarded = run("nan-guarded", recipe("remediate", "nan@120"));
         assertThat(guarded.status()).isEqualTo(RunStatus.FINISHED);
-        var nan = events(guarded, "nan");
+        var nan = events(guarded, EventKind.NAN);
         assertThat(nan).hasSize(1);
         assertThat(nan.getFirst().step()).isEqualTo(120);
-        assertThat(nan.getFirst().action()).isEqualTo("skip");
+        assertThat(nan.getFirst().action()).isEqualTo(EventAction.SKIP);
         assertThat(nan.getFirst().measured().get("cause")).isEqualTo("not-reproduced");
         assertThat(guarded.valLoss()).isFinite();
-
-        var unguarded = run("nan-off", recipe("off", "nan@120"));
-        assertThat(unguarded.status()).isEqualTo(RunStatus.DIVERGED);
-        assertThat(events(unguarded, "nan")).isEmpty();
+        var read = RecipeRunner.readEvents(dir.resolve("nan-guarded").resolve(RecipeRunner.EVENTS));
+        assertThat(read).isEqualTo(guarded.events());
+        assertThat(read.stream().map(RunEvent::kind)).contains(EventKind.INJECT, EventKind.NAN);
     }
 
     @Test
     @SuppressWarnings("unchecked")
     void corruptBatchesAreSkippedAndTracedToTheirDocuments() {
-        var clean = run("clean", recipe("remediate"));
         var guarded = run("corrupt-guarded", recipe("remediate", "corrupt-batch@120:10"));
-        var unguarded = run("corrupt-off", recipe("off", "corrupt-batch@120:10"));
-        var injected = (List<String>) events(guarded, "inject").getFirst().measured().get("documents");
-        var spikes = events(guarded, "spike");
+        var injected = (List<String>) events(guarded, EventKind.INJECT).getFirst().measured().get("documents");
+        var spikes = events(guarded, EventKind.SPIKE);
         assertThat(spikes).as("every corrupt batch is caught").hasSize(10);
         for (var s : spikes) {
             assertThat(s.measured().get("cause")).isEqualTo("data");
-            assertThat(s.action()).isEqualTo("skip");
+            assertThat(s.action()).isEqualTo(EventAction.SKIP);
             var top = ((List<Map<String, Object>>) s.measured().get("top_documents")).stream()
                     .map(d -> (String) d.get("document")).limit(3).toList();
             assertThat(injected).as("the top 3 suspects of the spike at data step %s", s.measured()).containsAll(top);
         }
-        // skipping the bad batches keeps the run where the clean run is; training on them costs
-        assertThat(Math.abs(guarded.valLoss() - clean.valLoss()) / clean.valLoss()).isLessThan(0.02);
-        assertThat(unguarded.valLoss()).isGreaterThan(guarded.valLoss());
-        assertThat(events(unguarded, "spike")).isEmpty();
+        assertThat(guarded.status()).isEqualTo(RunStatus.FINISHED);
     }
 
     @Test
-    void anLearningRateSpikeIsRolledBackAndBlamedOnTheOptimizer() {
-        var clean = run("lr-clean", recipe("remediate"));
+    void aLearningRateSpikeIsRolledBackAndBlamedOnTheOptimizer() {
         var guarded = run("lr-guarded", recipe("remediate", "lr-spike@120:100"));
-        var unguarded = run("lr-off", recipe("off", "lr-spike@120:100"));
-        var detected = run("lr-detect", recipe("detect", "lr-spike@120:100"));
-        var spike = events(guarded, "spike").getFirst();
+        var injected = events(guarded, EventKind.INJECT).getFirst();
+        assertThat(injected.value("factor")).isEqualTo(100.0);
+        var spike = events(guarded, EventKind.SPIKE).getFirst();
         assertThat(spike.step()).isBetween(121L, 125L);
         assertThat(spike.measured().get("cause")).isEqualTo("optimizer");
-        assertThat(spike.action()).startsWith("rollback");
-        assertThat(Math.abs(guarded.valLoss() - clean.valLoss()) / clean.valLoss()).isLessThan(0.02);
-        assertThat(unguarded.valLoss()).isGreaterThan(clean.valLoss() * 1.02);
-        // detect records the same spike without acting, and pays like the unguarded run
-        var seen = events(detected, "spike");
-        assertThat(seen).isNotEmpty();
-        assertThat(seen.getFirst().action()).isEqualTo("none");
-        assertThat(detected.valLoss()).isGreaterThan(clean.valLoss() * 1.02);
-    }
-
-    @Test
-    void eventsAreWrittenToTheRunDirectory() {
-        var r = run("events-file", recipe("remediate", "nan@60"));
-        var read = RecipeRunner.readEvents(dir.resolve("events-file").resolve(RecipeRunner.EVENTS));
-        assertThat(read).hasSameSizeAs(r.events());
-        assertThat(read.stream().map(RunEvent::kind)).contains("inject", "nan");
+        assertThat(spike.action().rolledBack()).isTrue();
+        assertThat(guarded.status()).isEqualTo(RunStatus.FINISHED);
     }
 }

@@ -1,5 +1,8 @@
 package dev.flywheel.lab.store;
 
+import dev.flywheel.lab.run.EventAction;
+import dev.flywheel.lab.run.EventKind;
+import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.Metric;
 import dev.flywheel.lab.recipe.Recipe;
@@ -49,11 +52,11 @@ final class StoreContract {
         store.recordMetrics(base.id(), 3, Map.of("loss", 3.0));
         assertThat(store.metrics(base.id(), "loss")).extracting(MetricPoint::value).containsExactly(3.5, Double.NaN, 3.0);
         assertThat(store.metrics(base.id())).hasSize(4);
-        var e1 = store.recordEvent(base.id(), new Event(2, "nan", "loss is not finite", Map.of("loss", Double.NaN), "rollback", "NaN"));
-        var e2 = store.recordEvent(base.id(), new Event(3, "spike", "z > 6", Map.of("z", 7.5), "none", "spike"));
+        var e1 = store.recordEvent(base.id(), new RunEvent(2, EventKind.NAN, "loss is not finite", Map.of("loss", Double.NaN), EventAction.ROLLBACK, "NaN"));
+        var e2 = store.recordEvent(base.id(), new RunEvent(3, EventKind.SPIKE, "z > 6", Map.of("z", 7.5), EventAction.NONE, "spike"));
         assertThat(e2.seq()).isEqualTo(e1.seq() + 1);
-        assertThat(store.events(base.id())).extracting(r -> r.event().kind()).containsExactly("nan", "spike");
-        assertThat(store.events(base.id()).getFirst().event().measured().get("loss")).isNaN();
+        assertThat(store.events(base.id())).extracting(r -> r.event().kind()).containsExactly(EventKind.NAN, EventKind.SPIKE);
+        assertThat(store.events(base.id()).getFirst().event().value("loss")).isNaN();
         store.discardAfter(base.id(), 2);
         assertThat(store.metrics(base.id(), "loss")).hasSize(2);
         assertThat(store.events(base.id())).hasSize(1);

@@ -3,6 +3,9 @@ package dev.flywheel.lab.store;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.Metric;
 import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.run.EventAction;
+import dev.flywheel.lab.run.EventKind;
+import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.search.Change;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -149,7 +152,7 @@ class StoreTest {
         var interrupted = store.queueRun(new NewRun(null, "s", Recipe.defaults().with("model.layers", 2), null, null, "builtin", null)).id();
         store.startRun(interrupted);
         for (int step = 0; step < 10; step++) store.recordMetric(interrupted, step, "loss", 5.0 - step * 0.1);
-        store.recordEvent(interrupted, new Event(8, "spike", "loss z > 6", Map.of("z", 7.0), "rollback", "spike"));
+        store.recordEvent(interrupted, new RunEvent(8, EventKind.SPIKE, "loss z > 6", Map.of("z", 7.0), EventAction.ROLLBACK, "spike"));
         var waiting = store.queueRun(new NewRun(null, "s", Recipe.defaults().with("model.layers", 3), null, null, "builtin", null)).id();
 
         assertThat(store.unfinishedRuns("s")).extracting(RunRecord::id).containsExactly(interrupted, waiting);
@@ -188,17 +191,41 @@ class StoreTest {
     void eventsAreNumberedAndKeepTheirMeasuredValues() {
         store.createStudy(study("s"));
         var id = store.queueRun(new NewRun(null, "s", Recipe.defaults(), null, null, "baseline", null)).id();
-        var first = store.recordEvent(id, new Event(150, "nan", "loss is not finite", Map.of("loss", Double.NaN), "rollback",
+        var first = store.recordEvent(id, new RunEvent(150, EventKind.NAN, "loss is not finite", Map.of("loss", Double.NaN), EventAction.ROLLBACK,
                 "NaN loss at step 150; rolled back to step 140 and skipped 10 batches"));
-        var second = store.recordEvent(id, new Event(300, "spike", "loss z-score > 6", Map.of("loss", 7.5, "z", 9.25), "cut_lr", "spike"));
+        var second = store.recordEvent(id, new RunEvent(300, EventKind.SPIKE, "loss z-score > 6", Map.of("loss", 7.5, "z", 9.25, "cause", "data"), EventAction.ROLLBACK_LR_CUT, "spike"));
         assertThat(first.seq()).isEqualTo(1);
         assertThat(second.seq()).isEqualTo(2);
         var events = store.events(id);
         assertThat(events).hasSize(2);
-        assertThat(events.get(0).event().measured().get("loss")).isNaN();
+        assertThat(events.get(0).event().value("loss")).isNaN();
         assertThat(events.get(1).event()).isEqualTo(second.event());
         assertThat(events.get(1).recordedAt()).isNotNull();
         assertThatThrownBy(() -> store.recordEvent("ghost", second.event())).hasMessageStartingWith("run ghost does not exist");
+    }
+
+    @Test
+    void eventsStoredUnderOlderSpellingsReadAsTheirKindAndAction() {
+        store.createStudy(study("s"));
+        var id = store.queueRun(new NewRun(null, "s", Recipe.defaults(), null, null, "baseline", null)).id();
+        // rows as written before the guard's and the store's event types became one
+        store.jdbi().useHandle(h -> {
+            h.execute("insert into events (run, seq, step, kind, rule, measured, action, message, recorded_at) "
+                    + "values (?, 1, 40, 'grad_spike', 'grad-zscore', '{\"grad_norm\":3.5}', 'clip', 'clipped', 0)", id);
+            h.execute("insert into events (run, seq, step, kind, rule, measured, action, message, recorded_at) "
+                    + "values (?, 2, 90, 'spike', 'loss-zscore', '{\"loss\":\"NaN\"}', 'cut_lr', 'cut', 0)", id);
+            h.execute("insert into events (run, seq, step, kind, rule, measured, action, message, recorded_at) "
+                    + "values (?, 3, 95, 'early_stop', null, null, 'skip_batches', null, 0)", id);
+            h.execute("insert into events (run, seq, step, kind, rule, measured, action, message, recorded_at) "
+                    + "values (?, 4, 99, 'divergence', 'non-finite-loss', '{}', null, null, 0)", id);
+        });
+        var events = store.events(id).stream().map(EventRecord::event).toList();
+        assertThat(events).extracting(RunEvent::kind)
+                .containsExactly(EventKind.GRAD_SPIKE, EventKind.SPIKE, EventKind.EARLY_STOP, EventKind.DIVERGENCE);
+        assertThat(events).extracting(RunEvent::action)
+                .containsExactly(EventAction.CLIP, EventAction.ROLLBACK_LR_CUT, EventAction.SKIP, EventAction.NONE);
+        assertThat(events.get(0).value("grad_norm")).isEqualTo(3.5);
+        assertThat(events.get(1).value("loss")).isNaN();
     }
 
     @Test
