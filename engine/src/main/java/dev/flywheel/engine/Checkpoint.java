@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -181,13 +180,13 @@ public final class Checkpoint {
         Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
         Path old = dir.resolveSibling(dir.getFileName() + ".old");
         try {
-            deleteTree(tmp);
+            AtomicFiles.deleteTree(tmp);
             Files.createDirectories(tmp);
             var cfg = model.config();
             var meta = new LinkedHashMap<String, String>();
             meta.put("layout", Layout.of(cfg).id());
             writeTensors(tmp.resolve(MODEL), cfg, model.layout(), model.params, meta);
-            writeString(tmp.resolve(CONFIG), Json.pretty(configJson(cfg)));
+            AtomicFiles.writeString(tmp.resolve(CONFIG), Json.pretty(configJson(cfg)));
             var state = new LinkedHashMap<String, Object>();
             if (trainer != null) {
                 var opt = trainer.optimizer();
@@ -205,12 +204,12 @@ public final class Checkpoint {
                 state.put("train", trainConfigJson(trainer.config()));
             }
             state.putAll(extra);
-            writeString(tmp.resolve(TRAINER), Json.pretty(state));
+            AtomicFiles.writeString(tmp.resolve(TRAINER), Json.pretty(state));
             for (var f : files.entrySet()) Files.copy(f.getValue(), tmp.resolve(f.getKey()), StandardCopyOption.REPLACE_EXISTING);
-            deleteTree(old);
+            AtomicFiles.deleteTree(old);
             if (Files.exists(dir)) Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(old);
+            AtomicFiles.deleteTree(old);
         } catch (IOException e) {
             throw new CheckpointException("cannot write the checkpoint " + dir + ": " + e.getMessage());
         }
@@ -401,16 +400,4 @@ public final class Checkpoint {
         return j;
     }
 
-    static void writeString(Path file, String s) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, s, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (var walk = Files.walk(p)) {
-            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
-    }
 }
