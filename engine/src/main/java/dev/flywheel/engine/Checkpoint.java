@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * Checkpoint directories (docs/model.md): {@code model.safetensors} in the GPT-2, Llama or Flywheel tensor layout,
@@ -215,14 +216,50 @@ public final class Checkpoint {
         }
     }
 
+    /**
+     * The directory holding the checkpoint saved under {@code dir}: {@code dir} itself, or — when a crash fell
+     * between the two renames of {@link #save} — the previous checkpoint, still under its {@code .old} name.
+     * Null when there is neither.
+     */
+    private static Path stored(Path dir) {
+        if (Files.isDirectory(dir)) return dir;
+        Path old = dir.resolveSibling(dir.getFileName() + ".old");
+        return Files.isDirectory(old) ? old : null;
+    }
+
+    /**
+     * The step a run can resume from with the checkpoint saved under {@code dir} — what {@link #load} then
+     * {@link #restoreTrainer} would continue at — or empty when there is nothing to resume: no checkpoint, one saved
+     * without optimizer state, or one whose trainer.json is unreadable or lacks its counters. Cheap: it reads
+     * trainer.json only, not the tensors.
+     */
+    public static OptionalLong resumableStep(Path dir) {
+        Path d = stored(dir);
+        if (d == null) return OptionalLong.empty();
+        for (String f : List.of(MODEL, CONFIG, OPTIMIZER, TRAINER)) {
+            if (!Files.isRegularFile(d.resolve(f))) return OptionalLong.empty();
+        }
+        try {
+            var state = Json.parseObject(Files.readString(d.resolve(TRAINER), StandardCharsets.UTF_8));
+            for (String k : COUNTERS) num(state, k);
+            long step = num(state, "step").longValue();
+            return step >= 0 ? OptionalLong.of(step) : OptionalLong.empty();
+        } catch (IOException | IllegalArgumentException | CheckpointException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** The numbers of trainer.json that {@link #restoreTrainer} needs. */
+    private static final List<String> COUNTERS = List.of("step", "data_step", "tokens", "train_seconds", "lr_scale");
+
     /** Loads the model (and any optimizer and trainer state) of a checkpoint directory. */
     @SuppressWarnings("unchecked")
     public static Loaded load(Path dir, Parallel pool) {
-        if (!Files.isDirectory(dir)) {
-            Path old = dir.resolveSibling(dir.getFileName() + ".old");
-            if (Files.isDirectory(old)) dir = old;
-            else throw new CheckpointException("no checkpoint at " + dir + " (expected a directory with " + MODEL + " and " + CONFIG + ")");
+        Path stored = stored(dir);
+        if (stored == null) {
+            throw new CheckpointException("no checkpoint at " + dir + " (expected a directory with " + MODEL + " and " + CONFIG + ")");
         }
+        dir = stored;
         Path cfgFile = dir.resolve(CONFIG), modelFile = dir.resolve(MODEL);
         if (!Files.isRegularFile(cfgFile) || !Files.isRegularFile(modelFile)) {
             throw new CheckpointException(dir + " is not a checkpoint: it needs both " + MODEL + " and " + CONFIG);
