@@ -1,25 +1,41 @@
 package dev.flywheel.data;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 
-/** Random text that exercises every character class the tokenizers care about, and paths to the shared corpora. */
+/**
+ * Fixtures every module's tests share (the data module's test-jar): paths to the shared corpora, and random text
+ * that exercises every character class the tokenizers care about.
+ */
 public final class TestText {
     private TestText() {}
 
-    /** The shared folder: $FLYWHEEL_SHARED, else the folder "shared" beside the repository (as in CI and bench/compare.sh). */
+    /**
+     * The shared folder, absolute: $FLYWHEEL_SHARED, else a folder "shared" beside the repository (as in CI and
+     * bench/compare.sh) or inside it.
+     */
     public static final Path SHARED = shared();
     public static final Path SHAKESPEARE = SHARED.resolve("data/tinyshakespeare/input.txt");
     public static final Path TINYSTORIES = SHARED.resolve("data/tinystories/TinyStories-train-head-2MiB.txt");
     public static final Path TINYSTORIES_VALID = SHARED.resolve("data/tinystories/TinyStories-valid-head-hfexport.txt");
 
+    /** Tiny Shakespeare (1.1 MB), the corpus of every test that trains; a clear error if it is missing. */
+    public static Path shakespeare() {
+        if (!Files.isRegularFile(SHAKESPEARE)) {
+            throw new IllegalStateException("tests need Tiny Shakespeare at " + SHAKESPEARE + ": set FLYWHEEL_SHARED to"
+                    + " the folder holding data/tinyshakespeare (normally 'shared' beside the repository)");
+        }
+        return SHAKESPEARE;
+    }
+
     private static Path shared() {
         String env = System.getenv("FLYWHEEL_SHARED");
-        if (env != null && !env.isBlank()) return Path.of(env);
+        if (env != null && !env.isBlank()) return Path.of(env).toAbsolutePath().normalize();
         for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (java.nio.file.Files.isRegularFile(p.resolve("mvnw")) && p.getParent() != null) {
-                Path beside = p.getParent().resolve("shared");
-                if (java.nio.file.Files.isDirectory(beside.resolve("data"))) return beside;
+            if (!Files.isRegularFile(p.resolve("mvnw"))) continue;
+            for (Path beside : new Path[] {p.getParent() == null ? null : p.getParent().resolve("shared"), p.resolve("shared")}) {
+                if (beside != null && Files.isDirectory(beside.resolve("data"))) return beside.normalize();
             }
         }
         throw new IllegalStateException("the shared test corpora are missing: set FLYWHEEL_SHARED to the folder holding"
