@@ -2,6 +2,7 @@ package dev.flywheel.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 
@@ -21,17 +22,17 @@ public final class Json {
 
     /** Compact JSON of a value the pipeline built itself; failing here is a bug, not a user error. */
     public static String write(Object value) {
-        try {
-            return MAPPER.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
-        }
+        return string(MAPPER.writer(), value);
     }
 
     /** Indented JSON (Jackson's default pretty printer), for files people read. */
     public static String pretty(Object value) {
+        return string(MAPPER.writerWithDefaultPrettyPrinter(), value);
+    }
+
+    private static String string(ObjectWriter writer, Object value) {
         try {
-            return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(value);
+            return writer.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write " + value.getClass().getSimpleName() + " as JSON", e);
         }

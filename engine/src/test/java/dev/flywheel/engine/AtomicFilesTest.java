@@ -18,9 +18,7 @@ class AtomicFilesTest {
         AtomicFiles.writeString(f, "one");
         AtomicFiles.writeString(f, "two é");
         assertThat(f).hasContent("two é");
-        try (var files = Files.list(dir)) {
-            assertThat(files).containsExactly(f);
-        }
+        assertOnlyFileIn(dir, f);
     }
 
     @Test
@@ -32,6 +30,11 @@ class AtomicFilesTest {
             throw new IOException("disk full");
         })).hasMessage("disk full");
         assertThat(f).hasContent("old");
+        assertOnlyFileIn(dir, f);
+    }
+
+    /** No temporary is left behind. */
+    static void assertOnlyFileIn(Path dir, Path f) throws IOException {
         try (var files = Files.list(dir)) {
             assertThat(files).containsExactly(f);
         }
