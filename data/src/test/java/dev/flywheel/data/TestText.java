@@ -12,8 +12,8 @@ public final class TestText {
     private TestText() {}
 
     /**
-     * The shared folder, absolute: $FLYWHEEL_SHARED, else a folder "shared" beside the repository (as in CI and
-     * bench/compare.sh) or inside it.
+     * The shared folder, absolute: $FLYWHEEL_SHARED, else the nearest folder "shared" holding the corpora, looking
+     * from the module upwards (beside the repository as in CI and bench/compare.sh, or beside a folder above it).
      */
     public static final Path SHARED = shared();
     public static final Path SHAKESPEARE = SHARED.resolve("data/tinyshakespeare/input.txt");
@@ -32,11 +32,11 @@ public final class TestText {
     private static Path shared() {
         String env = System.getenv("FLYWHEEL_SHARED");
         if (env != null && !env.isBlank()) return Path.of(env).toAbsolutePath().normalize();
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (!Files.isRegularFile(p.resolve("mvnw"))) continue;
-            for (Path beside : new Path[] {p.getParent() == null ? null : p.getParent().resolve("shared"), p.resolve("shared")}) {
-                if (beside != null && Files.isDirectory(beside.resolve("data"))) return beside.normalize();
-            }
+        // from the module folder up: the repository's own 'shared', the one beside it, or one beside a folder
+        // further up (a git worktree under wt/ next to the main checkout)
+        for (Path p = Path.of("").toAbsolutePath().normalize(); p != null; p = p.getParent()) {
+            Path candidate = p.resolve("shared");
+            if (Files.isDirectory(candidate.resolve("data/tinyshakespeare"))) return candidate;
         }
         throw new IllegalStateException("the shared test corpora are missing: set FLYWHEEL_SHARED to the folder holding"
                 + " data/tinyshakespeare and data/tinystories (normally the folder 'shared' beside the repository)");
