@@ -2,9 +2,6 @@ package dev.flywheel.agent;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.flywheel.engine.CheckpointException;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.search.Change;
@@ -44,8 +41,6 @@ final class LabTools {
     static final int SAMPLE_TOKENS = 200;
     static final double SAMPLE_TEMPERATURE = 0.8;
     static final int SAMPLE_TOP_K = 40;
-
-    static final ObjectMapper JSON = JsonMapper.builder().disable(SerializationFeature.FAIL_ON_EMPTY_BEANS).build();
 
     /** The tools' definitions, fixed for every study so they stay in the cached prefix. */
     static final List<ToolSpec> SPECS = List.of(
@@ -329,15 +324,15 @@ final class LabTools {
     }
 
     static JsonNode parseArguments(String arguments) {
-        if (arguments == null || arguments.isBlank()) return JSON.createObjectNode();
+        if (arguments == null || arguments.isBlank()) return Json.MAPPER.createObjectNode();
         JsonNode node;
         try {
-            node = JSON.readTree(arguments);
+            node = Json.MAPPER.readTree(arguments);
         } catch (JsonProcessingException e) {
             throw new ArgumentException("the arguments are not valid JSON (" + e.getOriginalMessage()
                     + "); send one JSON object, such as {\"run_id\": \"...\"}");
         }
-        if (node == null || node.isNull() || node.isMissingNode()) return JSON.createObjectNode();
+        if (node == null || node.isNull() || node.isMissingNode()) return Json.MAPPER.createObjectNode();
         if (!node.isObject())
             throw new ArgumentException("the arguments must be one JSON object, not " + kind(node));
         return node;
@@ -456,7 +451,7 @@ final class LabTools {
 
     static String write(Object value) {
         try {
-            return JSON.writeValueAsString(value);
+            return Json.MAPPER.writeValueAsString(value);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write a tool result as JSON", e);
         }

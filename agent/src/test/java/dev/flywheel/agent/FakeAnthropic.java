@@ -316,7 +316,7 @@ final class FakeAnthropic extends FakeServer {
 
     static ObjectNode input(Object... kv) {
         var o = object();
-        for (int i = 0; i < kv.length; i += 2) o.set((String) kv[i], JSON.valueToTree(kv[i + 1]));
+        for (int i = 0; i < kv.length; i += 2) o.set((String) kv[i], Json.MAPPER.valueToTree(kv[i + 1]));
         return o;
     }
 }

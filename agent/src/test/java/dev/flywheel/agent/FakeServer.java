@@ -1,7 +1,6 @@
 package dev.flywheel.agent;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -26,8 +25,6 @@ import java.util.function.Consumer;
  * statuses with their headers, dropped connections, answers that never come.
  */
 abstract class FakeServer implements AutoCloseable {
-
-    static final ObjectMapper JSON = new ObjectMapper();
 
     /** One request as it arrived. */
     record Received(int index, long nanos, Map<String, List<String>> headers, JsonNode body, String raw) {
@@ -106,7 +103,7 @@ abstract class FakeServer implements AutoCloseable {
             var raw = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
             JsonNode body;
             try {
-                body = JSON.readTree(raw);
+                body = Json.MAPPER.readTree(raw);
             } catch (IOException e) {
                 body = null;
             }
@@ -169,16 +166,16 @@ abstract class FakeServer implements AutoCloseable {
     }
 
     static ObjectNode object() {
-        return JSON.createObjectNode();
+        return Json.MAPPER.createObjectNode();
     }
 
     static ArrayNode array() {
-        return JSON.createArrayNode();
+        return Json.MAPPER.createArrayNode();
     }
 
     static JsonNode parse(String json) {
         try {
-            return JSON.readTree(json);
+            return Json.MAPPER.readTree(json);
         } catch (IOException e) {
             throw new IllegalArgumentException(e);
         }

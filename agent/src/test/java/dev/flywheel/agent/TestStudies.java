@@ -1,5 +1,6 @@
 package dev.flywheel.agent;
 
+import dev.flywheel.data.TestText;
 import dev.flywheel.lab.budget.StudyBudget;
 import dev.flywheel.lab.exec.InProcessExecutor;
 import dev.flywheel.lab.search.Brief;
@@ -8,7 +9,6 @@ import dev.flywheel.lab.study.Study;
 import dev.flywheel.lab.study.StudyListener;
 import dev.flywheel.lab.study.StudySettings;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -21,17 +21,6 @@ final class TestStudies {
     }
 
     static final Path CACHE = Path.of("target", "test-data-cache").toAbsolutePath();
-
-    static Path shakespeare() {
-        // FLYWHEEL_SHARED, else the folder 'shared' beside the repository (as CI has it)
-        var shared = System.getenv("FLYWHEEL_SHARED");
-        for (Path p : new Path[] {shared == null ? null : Path.of(shared, "data/tinyshakespeare/input.txt"),
-                Path.of("../../shared/data/tinyshakespeare/input.txt"), Path.of("../shared/data/tinyshakespeare/input.txt")}) {
-            if (p != null && Files.isRegularFile(p)) return p.toAbsolutePath().normalize();
-        }
-        throw new IllegalStateException("tests need Tiny Shakespeare: set FLYWHEEL_SHARED to the folder holding "
-                + "data/tinyshakespeare (normally 'shared' beside the repository)");
-    }
 
     static String brief(int steps, int noiseSeeds) {
         return """
@@ -69,7 +58,7 @@ final class TestStudies {
                 - eval.batches: 2
                 - budget.kind: steps
                 - budget.amount: %d
-                """.formatted(noiseSeeds, shakespeare(), steps);
+                """.formatted(noiseSeeds, TestText.shakespeare(), steps);
     }
 
     static StudySettings settings(Path lab, String name, String researcher, String budget, boolean scaleCheck) {

@@ -1,5 +1,6 @@
 package dev.flywheel.app;
 
+import dev.flywheel.engine.AtomicFiles;
 import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RecipeRunner;
 import dev.flywheel.lab.run.RunEvent;
@@ -94,9 +95,7 @@ final class DoctorCommand implements Callable<Integer> {
             var text = new StringBuilder("# documents behind data-caused loss spikes of " + runDir
                     + "\n# use: flywheel data prepare --exclude " + qFile + "\n");
             for (String l : lines) text.append(l).append('\n');
-            Path tmp = qFile.resolveSibling(qFile.getFileName() + ".tmp");
-            Files.writeString(tmp, text);
-            Files.move(tmp, qFile, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(qFile, text.toString());
             o.say("quarantine list of %d documents: %s (flywheel data prepare --exclude %s)", quarantined.size(), qFile, qFile);
         } else {
             o.say("no data-caused spikes: nothing to quarantine");

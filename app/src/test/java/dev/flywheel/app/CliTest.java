@@ -1,6 +1,7 @@
 package dev.flywheel.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flywheel.data.TestText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,20 +41,9 @@ class CliTest {
         }
     }
 
-    static Path shakespeare() {
-        // FLYWHEEL_SHARED, else the folder 'shared' beside the repository (as CI has it)
-        var shared = System.getenv("FLYWHEEL_SHARED");
-        for (Path p : new Path[] {shared == null ? null : Path.of(shared, "data/tinyshakespeare/input.txt"),
-                Path.of("../../shared/data/tinyshakespeare/input.txt"), Path.of("../shared/data/tinyshakespeare/input.txt")}) {
-            if (p != null && Files.isRegularFile(p)) return p.toAbsolutePath();
-        }
-        throw new IllegalStateException("tests need Tiny Shakespeare: set FLYWHEEL_SHARED to the folder holding "
-                + "data/tinyshakespeare (normally 'shared' beside the repository)");
-    }
-
     @Test
     void trainEvalAndSampleFollowTheJsonContract(@TempDir Path dir) throws Exception {
-        var train = run("train", "--data", shakespeare().toString(), "--tokenizer", "char", "--split", "contiguous",
+        var train = run("train", "--data", TestText.shakespeare().toString(), "--tokenizer", "char", "--split", "contiguous",
                 "--layers", "1", "--heads", "2", "--dim", "32", "--seq", "32", "--batch", "8", "--steps", "40",
                 "--warmup", "5", "--lr", "3e-3", "--lab", dir.toString(), "--out", dir.resolve("run").toString(),
                 "--threads", "2", "--sample-tokens", "20", "--json");
@@ -72,7 +62,7 @@ class CliTest {
         assertThat(Path.of(ck).resolve("model.safetensors")).exists();
         assertThat(Path.of(ck).resolve("flywheel-tokenizer.json")).exists();
 
-        var eval = run("eval", "--checkpoint", ck, "--data", shakespeare().toString(), "--batches", "5", "--json");
+        var eval = run("eval", "--checkpoint", ck, "--data", TestText.shakespeare().toString(), "--batches", "5", "--json");
         assertThat(eval.code()).as(eval.err()).isZero();
         assertThat(eval.json().get("val_loss").asDouble()).isBetween(0.5, 4.5);
         assertThat(eval.json().has("val_bpb")).isTrue();

@@ -1,5 +1,6 @@
 package dev.flywheel.app;
 
+import dev.flywheel.data.TestText;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -43,7 +44,7 @@ class ResearchCommandTest {
                 - eval.batches: 4
                 - budget.kind: steps
                 - budget.amount: 40
-                """.formatted(CliTest.shakespeare()));
+                """.formatted(TestText.shakespeare()));
         return brief;
     }
 

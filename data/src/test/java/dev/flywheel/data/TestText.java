@@ -1,26 +1,42 @@
 package dev.flywheel.data;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
 
-/** Random text that exercises every character class the tokenizers care about, and paths to the shared corpora. */
+/**
+ * Fixtures every module's tests share (the data module's test-jar): paths to the shared corpora, and random text
+ * that exercises every character class the tokenizers care about.
+ */
 public final class TestText {
     private TestText() {}
 
-    /** The shared folder: $FLYWHEEL_SHARED, else the folder "shared" beside the repository (as in CI and bench/compare.sh). */
+    /**
+     * The shared folder, absolute: $FLYWHEEL_SHARED, else the nearest folder "shared" holding the corpora, looking
+     * from the module upwards (beside the repository as in CI and bench/compare.sh, or beside a folder above it).
+     */
     public static final Path SHARED = shared();
     public static final Path SHAKESPEARE = SHARED.resolve("data/tinyshakespeare/input.txt");
     public static final Path TINYSTORIES = SHARED.resolve("data/tinystories/TinyStories-train-head-2MiB.txt");
     public static final Path TINYSTORIES_VALID = SHARED.resolve("data/tinystories/TinyStories-valid-head-hfexport.txt");
 
+    /** Tiny Shakespeare (1.1 MB), the corpus of every test that trains; a clear error if it is missing. */
+    public static Path shakespeare() {
+        if (!Files.isRegularFile(SHAKESPEARE)) {
+            throw new IllegalStateException("tests need Tiny Shakespeare at " + SHAKESPEARE + ": set FLYWHEEL_SHARED to"
+                    + " the folder holding data/tinyshakespeare (normally 'shared' beside the repository)");
+        }
+        return SHAKESPEARE;
+    }
+
     private static Path shared() {
         String env = System.getenv("FLYWHEEL_SHARED");
-        if (env != null && !env.isBlank()) return Path.of(env);
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (java.nio.file.Files.isRegularFile(p.resolve("mvnw")) && p.getParent() != null) {
-                Path beside = p.getParent().resolve("shared");
-                if (java.nio.file.Files.isDirectory(beside.resolve("data"))) return beside;
-            }
+        if (env != null && !env.isBlank()) return Path.of(env).toAbsolutePath().normalize();
+        // from the module folder up: the repository's own 'shared', the one beside it, or one beside a folder
+        // further up (a git worktree under wt/ next to the main checkout)
+        for (Path p = Path.of("").toAbsolutePath().normalize(); p != null; p = p.getParent()) {
+            Path candidate = p.resolve("shared");
+            if (Files.isDirectory(candidate.resolve("data/tinyshakespeare"))) return candidate;
         }
         throw new IllegalStateException("the shared test corpora are missing: set FLYWHEEL_SHARED to the folder holding"
                 + " data/tinyshakespeare and data/tinystories (normally the folder 'shared' beside the repository)");

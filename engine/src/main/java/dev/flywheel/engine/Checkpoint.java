@@ -6,11 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 
 /**
  * Checkpoint directories (docs/model.md): {@code model.safetensors} in the GPT-2, Llama or Flywheel tensor layout,
@@ -181,13 +181,13 @@ public final class Checkpoint {
         Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
         Path old = dir.resolveSibling(dir.getFileName() + ".old");
         try {
-            deleteTree(tmp);
+            AtomicFiles.deleteTree(tmp);
             Files.createDirectories(tmp);
             var cfg = model.config();
             var meta = new LinkedHashMap<String, String>();
             meta.put("layout", Layout.of(cfg).id());
             writeTensors(tmp.resolve(MODEL), cfg, model.layout(), model.params, meta);
-            writeString(tmp.resolve(CONFIG), Json.pretty(configJson(cfg)));
+            AtomicFiles.writeString(tmp.resolve(CONFIG), Json.pretty(configJson(cfg)));
             var state = new LinkedHashMap<String, Object>();
             if (trainer != null) {
                 var opt = trainer.optimizer();
@@ -205,25 +205,61 @@ public final class Checkpoint {
                 state.put("train", trainConfigJson(trainer.config()));
             }
             state.putAll(extra);
-            writeString(tmp.resolve(TRAINER), Json.pretty(state));
+            AtomicFiles.writeString(tmp.resolve(TRAINER), Json.pretty(state));
             for (var f : files.entrySet()) Files.copy(f.getValue(), tmp.resolve(f.getKey()), StandardCopyOption.REPLACE_EXISTING);
-            deleteTree(old);
+            AtomicFiles.deleteTree(old);
             if (Files.exists(dir)) Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(old);
+            AtomicFiles.deleteTree(old);
         } catch (IOException e) {
             throw new CheckpointException("cannot write the checkpoint " + dir + ": " + e.getMessage());
         }
     }
 
+    /**
+     * The directory holding the checkpoint saved under {@code dir}: {@code dir} itself, or — when a crash fell
+     * between the two renames of {@link #save} — the previous checkpoint, still under its {@code .old} name.
+     * Null when there is neither.
+     */
+    private static Path stored(Path dir) {
+        if (Files.isDirectory(dir)) return dir;
+        Path old = dir.resolveSibling(dir.getFileName() + ".old");
+        return Files.isDirectory(old) ? old : null;
+    }
+
+    /**
+     * The step a run can resume from with the checkpoint saved under {@code dir} — what {@link #load} then
+     * {@link #restoreTrainer} would continue at — or empty when there is nothing to resume: no checkpoint, one saved
+     * without optimizer state, or one whose trainer.json is unreadable or lacks its counters. Cheap: it reads
+     * trainer.json only, not the tensors.
+     */
+    public static OptionalLong resumableStep(Path dir) {
+        Path d = stored(dir);
+        if (d == null) return OptionalLong.empty();
+        for (String f : List.of(MODEL, CONFIG, OPTIMIZER, TRAINER)) {
+            if (!Files.isRegularFile(d.resolve(f))) return OptionalLong.empty();
+        }
+        try {
+            var state = Json.parseObject(Files.readString(d.resolve(TRAINER), StandardCharsets.UTF_8));
+            for (String k : COUNTERS) num(state, k);
+            long step = num(state, "step").longValue();
+            return step >= 0 ? OptionalLong.of(step) : OptionalLong.empty();
+        } catch (IOException | IllegalArgumentException | CheckpointException e) {
+            return OptionalLong.empty();
+        }
+    }
+
+    /** The numbers of trainer.json that {@link #restoreTrainer} needs. */
+    private static final List<String> COUNTERS = List.of("step", "data_step", "tokens", "train_seconds", "lr_scale");
+
     /** Loads the model (and any optimizer and trainer state) of a checkpoint directory. */
     @SuppressWarnings("unchecked")
     public static Loaded load(Path dir, Parallel pool) {
-        if (!Files.isDirectory(dir)) {
-            Path old = dir.resolveSibling(dir.getFileName() + ".old");
-            if (Files.isDirectory(old)) dir = old;
-            else throw new CheckpointException("no checkpoint at " + dir + " (expected a directory with " + MODEL + " and " + CONFIG + ")");
+        Path stored = stored(dir);
+        if (stored == null) {
+            throw new CheckpointException("no checkpoint at " + dir + " (expected a directory with " + MODEL + " and " + CONFIG + ")");
         }
+        dir = stored;
         Path cfgFile = dir.resolve(CONFIG), modelFile = dir.resolve(MODEL);
         if (!Files.isRegularFile(cfgFile) || !Files.isRegularFile(modelFile)) {
             throw new CheckpointException(dir + " is not a checkpoint: it needs both " + MODEL + " and " + CONFIG);
@@ -401,16 +437,4 @@ public final class Checkpoint {
         return j;
     }
 
-    static void writeString(Path file, String s) throws IOException {
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, s, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (var walk = Files.walk(p)) {
-            for (Path x : walk.sorted(Comparator.reverseOrder()).toList()) Files.delete(x);
-        }
-    }
 }

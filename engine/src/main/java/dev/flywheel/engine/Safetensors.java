@@ -1,14 +1,12 @@
 package dev.flywheel.engine;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -231,8 +229,7 @@ public final class Safetensors {
             }
             byte[] json = Json.write(header).getBytes(StandardCharsets.UTF_8);
             int padded = (json.length + 7) / 8 * 8;
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 20)) {
+            AtomicFiles.write(file, out -> {
                 var len = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(padded);
                 out.write(len.array());
                 out.write(json);
@@ -254,8 +251,7 @@ public final class Safetensors {
                     }
                 }
                 out.write(buf.array(), 0, buf.position());
-            }
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            });
         }
     }
 }

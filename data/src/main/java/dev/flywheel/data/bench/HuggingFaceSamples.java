@@ -1,6 +1,6 @@
 package dev.flywheel.data.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.flywheel.data.Json;
 import dev.flywheel.data.prep.DataPrep;
 import dev.flywheel.data.tokenizer.Tokenizer;
 import java.nio.file.Files;
@@ -38,7 +38,7 @@ public final class HuggingFaceSamples {
         }
         var samples = new ArrayList<Object>();
         for (String t : texts) samples.add(new Object[] {t, tokenizer.encode(t)});
-        new ObjectMapper().writeValue(Path.of(args[1]).toFile(), samples);
+        Json.MAPPER.writeValue(Path.of(args[1]).toFile(), samples);
         System.out.println(texts.size() + " samples written to " + args[1]);
     }
 }

@@ -2,8 +2,8 @@ package dev.flywheel.data.corpus;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.flywheel.data.DataException;
+import dev.flywheel.data.Json;
 import dev.flywheel.data.util.Hashing;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -45,7 +45,6 @@ public final class Corpus {
     public static final String LINE_TOO_LONG = "JSONL line longer than 256 MB";
     public static final String BINARY_FILE = "binary file";
     private static final int MAX_JSON_LINE = 256 << 20;
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Source source;
     private final CorpusSettings settings;
@@ -297,7 +296,7 @@ public final class Corpus {
                 if (isBlank(line, len)) continue;
                 JsonNode node;
                 try {
-                    node = JSON.readTree(line, 0, len);
+                    node = Json.MAPPER.readTree(line, 0, len);
                 } catch (JsonProcessingException e) {
                     skips.skip(id, NOT_JSON, len);
                     continue;

@@ -2,8 +2,8 @@ package dev.flywheel.data.corpus;
 
 import dev.flywheel.data.DataException;
 import dev.flywheel.data.Progress;
-import dev.flywheel.data.util.AtomicFiles;
 import dev.flywheel.data.util.Hashing;
+import dev.flywheel.engine.AtomicFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,9 +1,7 @@
 package dev.flywheel.data.prep;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.PropertyNamingStrategies;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.flywheel.data.DataException;
+import dev.flywheel.data.Json;
 import dev.flywheel.data.Progress;
 import dev.flywheel.data.Split;
 import dev.flywheel.data.corpus.Corpus;
@@ -19,9 +17,9 @@ import dev.flywheel.data.tokenizer.CharTokenizer;
 import dev.flywheel.data.tokenizer.ChunkCounts;
 import dev.flywheel.data.tokenizer.Tokenizer;
 import dev.flywheel.data.tokenizer.TokenizerFiles;
-import dev.flywheel.data.util.AtomicFiles;
 import dev.flywheel.data.util.Hashing;
 import dev.flywheel.data.util.IntList;
+import dev.flywheel.engine.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -67,10 +65,6 @@ public final class DataPrep {
     public static final int VERSION = 1;
     private static final long BATCH_BYTES = 8L << 20;
 
-    static final ObjectMapper JSON = new ObjectMapper()
-            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
-            .enable(SerializationFeature.INDENT_OUTPUT);
-
     /** Prepares {@code spec} (see {@link Source#resolve}) into {@code out}, replacing an earlier preparation there. */
     public static PrepSummary prepare(String spec, PrepSettings settings, Path out, Progress progress) {
         return prepare(spec, settings, out, progress, cacheKey(spec, settings));
@@ -78,12 +72,8 @@ public final class DataPrep {
 
     /** The identity of (source content, settings): equal keys give identical directories. */
     public static String cacheKey(String spec, PrepSettings settings) {
-        try {
-            String canonical = JSON.writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(describe(settings));
-            return Hashing.sha256Hex(Source.fingerprint(spec, settings.corpus()) + "\n" + canonical + "\n" + FORMAT + VERSION);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        String canonical = Json.write(describe(settings));
+        return Hashing.sha256Hex(Source.fingerprint(spec, settings.corpus()) + "\n" + canonical + "\n" + FORMAT + VERSION);
     }
 
     /** The settings that decide the result (not threads, not where downloads are cached). */
@@ -279,7 +269,7 @@ public final class DataPrep {
             written.forEach((split, w) -> shards.put(split.label(), w.files));
             meta.put("shards", shards);
             meta.put("summary", summary);
-            AtomicFiles.writeString(work.resolve(META), JSON.writeValueAsString(meta) + "\n");
+            AtomicFiles.writeString(work.resolve(META), Json.pretty(meta) + "\n");
             return summary;
         }
 

@@ -32,19 +32,12 @@ public record PrepSummary(
                 skipped, skippedBytes, skipReasons, repaired, repairReasons, truncated, warnings, seconds, 0, 0, 0);
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper()
-            .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
-
     /**
      * One line of JSON with snake_case keys: documents, bytes, tokens, bytes_per_token, train_tokens, val_tokens,
      * test_tokens, seconds, out, and the rest of the record.
      */
     public String toJson() {
-        try {
-            return JSON.writeValueAsString(this);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.flywheel.data.Json.write(this);
     }
 
     /** The summary for people: a few aligned lines. */

@@ -2,6 +2,7 @@ package dev.flywheel.data.prep;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flywheel.data.DataException;
+import dev.flywheel.data.Json;
 import dev.flywheel.data.Split;
 import dev.flywheel.data.loader.TokenLoader;
 import dev.flywheel.data.shard.Shard;
@@ -43,7 +44,7 @@ public final class PreparedData {
         Path metaFile = dir.resolve(DataPrep.META);
         JsonNode meta;
         try {
-            meta = DataPrep.JSON.readTree(Files.readString(metaFile));
+            meta = Json.MAPPER.readTree(Files.readString(metaFile));
         } catch (NoSuchFileException e) {
             throw new DataException(dir + " is not a prepared data directory (it has no meta.json);"
                     + " make one with `flywheel data prepare --data SOURCE --out " + dir + "`");
@@ -57,7 +58,7 @@ public final class PreparedData {
         Tokenizer tokenizer = Tokenizer.load(dir.resolve(meta.path("tokenizer_file").asText(DataPrep.TOKENIZER)));
         PrepSummary summary;
         try {
-            summary = DataPrep.JSON.treeToValue(meta.get("summary"), PrepSummary.class);
+            summary = Json.MAPPER.treeToValue(meta.get("summary"), PrepSummary.class);
         } catch (IOException | IllegalArgumentException e) {
             throw new DataException(metaFile + " has a damaged summary (" + e.getMessage() + "); prepare the data again", e);
         }

@@ -2,7 +2,7 @@ package dev.flywheel.data.shard;
 
 import dev.flywheel.data.DataException;
 import dev.flywheel.data.Split;
-import dev.flywheel.data.util.AtomicFiles;
+import dev.flywheel.engine.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

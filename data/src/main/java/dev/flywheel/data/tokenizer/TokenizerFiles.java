@@ -1,13 +1,13 @@
 package dev.flywheel.data.tokenizer;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.flywheel.data.DataException;
-import dev.flywheel.data.util.AtomicFiles;
+import dev.flywheel.data.Json;
 import dev.flywheel.data.util.Hashing;
+import dev.flywheel.engine.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -35,7 +35,6 @@ public final class TokenizerFiles {
 
     public static final String FORMAT = "flywheel-tokenizer";
     public static final int VERSION = 1;
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** The canonical JSON of a tokenizer (no whitespace, fixed key order). */
@@ -70,11 +69,7 @@ public final class TokenizerFiles {
                 bpe.specials().forEach(specials::put);
             }
         }
-        try {
-            return JSON.writeValueAsString(root);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return Json.write(root);
     }
 
     private static final Map<BpeTokenizer, String> BPE_HASHES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
@@ -96,7 +91,7 @@ public final class TokenizerFiles {
     public static Tokenizer load(Path file) {
         JsonNode root;
         try {
-            root = JSON.readTree(Files.readString(file));
+            root = Json.MAPPER.readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new DataException("tokenizer file " + file + " does not exist; prepare the data again with `flywheel data prepare`");
         } catch (IOException e) {
@@ -226,11 +221,7 @@ public final class TokenizerFiles {
         }
         ArrayNode merges = model.putArray("merges");
         for (int[] m : bpe.merges()) merges.add(spell(bpe.tokenBytesOf(m[0]), table) + " " + spell(bpe.tokenBytesOf(m[1]), table));
-        try {
-            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return Json.pretty(root);
     }
 
     public static void exportHuggingFace(BpeTokenizer bpe, Path file) {
@@ -247,7 +238,7 @@ public final class TokenizerFiles {
      */
     public static BpeTokenizer importHuggingFace(String json) {
         try {
-            JsonNode root = JSON.readTree(json);
+            JsonNode root = Json.MAPPER.readTree(json);
             String pattern = root.path("pre_tokenizer").path("pretokenizers").path(0).path("pattern").path("Regex").asText();
             PreSplit split = null;
             for (PreSplit p : PreSplit.values()) if (p.regex().equals(pattern) || p.portableRegex().equals(pattern)) split = p;

@@ -237,7 +237,7 @@ class DataPrepTest {
         var stories = Files.readString(TestText.TINYSTORIES).split("<\\|endoftext\\|>");
         for (int i = 0; i < 300; i++) {
             if (i % 50 == 7) sb.append("{broken json\n");
-            else sb.append(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(Map.of("text", stories[i].strip()))).append('\n');
+            else sb.append(dev.flywheel.data.Json.MAPPER.writeValueAsString(Map.of("text", stories[i].strip()))).append('\n');
         }
         Path f = Files.writeString(dir.resolve("stories.jsonl"), sb.toString());
         var summary = DataPrep.prepare(f.toString(), settings().withVocabSize(400), dir.resolve("j"), Progress.none());

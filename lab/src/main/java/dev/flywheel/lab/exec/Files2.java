@@ -1,5 +1,6 @@
 package dev.flywheel.lab.exec;
 
+import dev.flywheel.engine.AtomicFiles;
 import dev.flywheel.lab.LabException;
 
 import java.io.IOException;
@@ -8,10 +9,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
-/** Small file helpers of the executors: writes a reader never sees half of. */
+/** Small file helpers of the executors: writes a reader never sees half of, with the lab's error and pause point. */
 final class Files2 {
 
     private Files2() {
@@ -21,15 +21,12 @@ final class Files2 {
     static void writeAtomically(Path file, String text) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
-            Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-            try (var ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.TRUNCATE_EXISTING)) {
-                var buffer = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
-                while (buffer.hasRemaining()) ch.write(buffer);
-                ch.force(true);
-            }
-            dev.flywheel.lab.Pause.at("write " + file.getFileName());
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            AtomicFiles.write(file, out -> {
+                out.write(bytes);
+                // a test kills the process here: the temporary is written, the file not yet replaced
+                dev.flywheel.lab.Pause.at("write " + file.getFileName());
+            });
         } catch (IOException e) {
             throw new LabException(file + " cannot be written (" + e.getMessage() + "); check free space and permissions");
         }

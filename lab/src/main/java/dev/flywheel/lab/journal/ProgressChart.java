@@ -1,5 +1,6 @@
 package dev.flywheel.lab.journal;
 
+import dev.flywheel.engine.AtomicFiles;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.Metric;
 import dev.flywheel.lab.store.RunStatus;
@@ -17,7 +18,6 @@ import java.awt.Font;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,11 +52,7 @@ public final class ProgressChart {
         try {
             var dir = png.toAbsolutePath().getParent();
             Files.createDirectories(dir);
-            var tmp = Files.createTempFile(dir, png.getFileName().toString(), ".tmp");
-            try (var out = Files.newOutputStream(tmp)) {
-                BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG);
-            }
-            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.write(png, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
         } catch (IOException e) {
             throw new LabException("progress chart " + png + " cannot be written (" + e.getMessage() + "); check the study folder");
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.flywheel.engine.AtomicFiles;
 import dev.flywheel.lab.Json;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.recipe.RecipeException.Problem;
@@ -14,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -76,9 +76,7 @@ final class RecipeJson {
         try {
             var dir = file.toAbsolutePath().getParent();
             Files.createDirectories(dir);
-            var tmp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            Files.writeString(tmp, pretty(recipe) + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(file, pretty(recipe) + "\n");
         } catch (IOException e) {
             throw new LabException("recipe " + file + " cannot be written (" + e.getMessage() + "); check the folder and free space");
         }

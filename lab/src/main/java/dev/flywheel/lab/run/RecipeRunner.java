@@ -7,6 +7,7 @@ import dev.flywheel.data.loader.TokenLoader;
 import dev.flywheel.data.prep.PrepSettings;
 import dev.flywheel.data.prep.PreparedData;
 import dev.flywheel.data.tokenizer.Tokenizer;
+import dev.flywheel.engine.AtomicFiles;
 import dev.flywheel.engine.BatchSource;
 import dev.flywheel.engine.Checkpoint;
 import dev.flywheel.engine.Evaluator;
@@ -117,7 +118,8 @@ public final class RecipeRunner {
             Gpt model;
             Checkpoint.Loaded resumed = null;
             Path ck = spec.checkpointDir();
-            if (spec.resume() && (Files.isDirectory(ck) || Files.isDirectory(ck.resolveSibling("checkpoint.old")))) {
+            // no checkpoint yet, or one that load and restoreTrainer would refuse: the run starts from step 0
+            if (spec.resume() && Checkpoint.resumableStep(ck).isPresent()) {
                 resumed = Checkpoint.load(ck, pool);
                 model = resumed.model();
                 if (!model.config().equals(cfg)) {
@@ -244,9 +246,7 @@ public final class RecipeRunner {
     /** Run-level facts beside the checkpoint (summary.json), for tools that read run directories. */
     static void writeSummary(Path runDir, Map<String, Object> facts) {
         try {
-            Path file = runDir.resolve("summary.json"), tmp = runDir.resolve("summary.json.tmp");
-            Files.writeString(tmp, Json.MAPPER.writeValueAsString(facts));
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(runDir.resolve("summary.json"), Json.MAPPER.writeValueAsString(facts));
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException("cannot write " + runDir.resolve("summary.json"), e);
         }

@@ -1,11 +1,11 @@
 package dev.flywheel.lab.study;
 
+import dev.flywheel.data.TestText;
 import dev.flywheel.lab.budget.StudyBudget;
 import dev.flywheel.lab.exec.Executor;
 import dev.flywheel.lab.search.Brief;
 import dev.flywheel.lab.store.Store;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Tiny studies for tests: a char model of a few thousand parameters on Tiny Shakespeare, runs of a few dozen steps. */
@@ -15,14 +15,7 @@ public final class TinyStudies {
     }
 
     public static Path shakespeare() {
-        // FLYWHEEL_SHARED, else the folder 'shared' beside the repository (as CI has it)
-        var shared = System.getenv("FLYWHEEL_SHARED");
-        for (Path p : new Path[] {shared == null ? null : Path.of(shared, "data/tinyshakespeare/input.txt"),
-                Path.of("../../shared/data/tinyshakespeare/input.txt"), Path.of("../shared/data/tinyshakespeare/input.txt")}) {
-            if (p != null && Files.isRegularFile(p)) return p.toAbsolutePath().normalize();
-        }
-        throw new IllegalStateException("tests need Tiny Shakespeare: set FLYWHEEL_SHARED to the folder holding "
-                + "data/tinyshakespeare (normally 'shared' beside the repository)");
+        return TestText.shakespeare();
     }
 
     /** A tiny char-model recipe on Tiny Shakespeare: one layer, width 32, 8 × 32 tokens a step. */
