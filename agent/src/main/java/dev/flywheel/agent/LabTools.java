@@ -50,8 +50,8 @@ final class LabTools {
                     + "their hypotheses and decisions. Call it first, and whenever you need to re-orient.",
                     schema(map(), List.of())),
             new ToolSpec(RUN_EXPERIMENT, "Trains the current best recipe with your change under the study's fixed run "
-                    + "budget, applies the keep rule (keep only if better than the best by more than the noise floor "
-                    + "times keep_sigmas; close calls are confirmed with another seed) and returns the result: metric, "
+                    + "budget, applies the study's keep rule (study_state's keep_rule: in a new study, paired seeds "
+                    + "against the best recipe, more seeds while the call is unclear, an error budget) and returns the result: metric, "
                     + "delta vs best, noise floor, decision and why, a learning-curve summary, guard events (loss "
                     + "spikes, NaNs, divergence and what the guard did) and the run id. A kept change becomes the new "
                     + "best that later changes apply to. Changes outside the search space are rejected before anything "
@@ -63,9 +63,9 @@ final class LabTools {
                                     + "paths to new values, such as {\"optimizer.lr\": 0.002, \"model.norm\": \"rmsnorm\"}. "
                                     + "Only settings of the search space (see study_state) may change.",
                                     "additionalProperties", map("type", List.of("number", "string", "boolean"))),
-                            "seeds", map("type", "integer", "minimum", 1, "maximum", 5, "description", "Runs under "
-                                    + "different seeds to average (default 1); more seeds cost more budget but judge "
-                                    + "small effects better.")),
+                            "seeds", map("type", "integer", "minimum", 1, "maximum", 5, "description", "Seeds to "
+                                    + "start with (default: the study's minimum); the study adds seeds itself while "
+                                    + "the call is unclear, so there is rarely a reason to ask for more.")),
                             List.of("hypothesis", "changes"))),
             new ToolSpec(RUN_DETAILS, "One run in depth: its recipe changes, a downsampled curve of training loss, "
                     + "learning rate and gradient norm, the validation evaluations, every guard event, diagnostics "
@@ -172,9 +172,7 @@ final class LabTools {
         budget.put("seconds_per_run", round(b.runSeconds()));
         budget.put("can_run_another_experiment", !b.spent());
         out.put("budget", budget);
-        out.put("keep_rule", String.format(Locale.ROOT, "a change is kept only if its metric beats the best by more than "
-                + "%.1f noise standard deviations; a close call is confirmed with another seed; crashed, diverged and "
-                + "early-stopped runs are discarded", s.keepSigmas()));
+        out.put("keep_rule", s.keepRule());
         out.put("baseline", map("runs", s.baseline().runs(), "metrics", roundAll(s.baseline().metrics()),
                 "metric", round(s.baseline().metric())));
         out.put("noise_floor", map("sigma_used", round(s.noise().used()), "sigma_measured", round(s.noise().measured()),

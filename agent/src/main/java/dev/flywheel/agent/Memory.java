@@ -41,8 +41,8 @@ final class Memory {
         out.append("## Standing\n");
         out.append(String.format(Locale.ROOT, "- Metric: %s on the validation split, lower is better.%n", s.metric()));
         if (s.baseline().metric() != null)
-            out.append(String.format(Locale.ROOT, "- Baseline: %.4f over %d seeds. Noise floor: %s. Keep rule: better than the best by more than %.1fσ.%n",
-                    s.baseline().metric(), s.baseline().metrics().size(), s.noise().describe(), s.keepSigmas()));
+            out.append(String.format(Locale.ROOT, "- Baseline: %.4f over %d seeds. Noise floor: %s. Keep rule: %s.%n",
+                    s.baseline().metric(), s.baseline().metrics().size(), s.noise().describe(), s.keepRule()));
         if (s.best().metric() != null)
             out.append(String.format(Locale.ROOT, "- Best so far: %.4f (run %s)%s.%n", s.best().metric(), s.best().run(),
                     s.baseline().metric() == null ? "" : String.format(Locale.ROOT, ", %+.4f vs the baseline",

@@ -40,7 +40,8 @@ class CliPathTest {
             var start = brief.startingRecipe();
             var name = "claude-cli";
             var settings = new StudySettings(name, brief, start, researcher.id(), StudyBudget.parse("5runs"),
-                    lab.resolve("studies").resolve(name), TestStudies.CACHE, 1, 1, true, false, 30);
+                    lab.resolve("studies").resolve(name), TestStudies.CACHE, 1, 1, true, false, 30,
+                    dev.flywheel.lab.study.DecisionSettings.keepRule()); // one run per scripted experiment
             var store = Store.open(lab.resolve("flywheel.db"));
             try (var study = Study.open(settings, false, store, new InProcessExecutor(store), StudyListener.NONE)) {
                 var c = StudyLoop.run(study, researcher);

@@ -5,6 +5,7 @@ import dev.flywheel.lab.budget.StudyBudget;
 import dev.flywheel.lab.exec.InProcessExecutor;
 import dev.flywheel.lab.search.Brief;
 import dev.flywheel.lab.store.Store;
+import dev.flywheel.lab.study.DecisionSettings;
 import dev.flywheel.lab.study.Study;
 import dev.flywheel.lab.study.StudyListener;
 import dev.flywheel.lab.study.StudySettings;
@@ -61,10 +62,14 @@ final class TestStudies {
                 """.formatted(noiseSeeds, TestText.shakespeare(), steps);
     }
 
+    /**
+     * A tiny study decided by the keep rule: one run per experiment, so a scripted conversation's run_experiment
+     * calls map one to one onto runs of a budget counted in runs. (The decision procedures have tests of their own.)
+     */
     static StudySettings settings(Path lab, String name, String researcher, String budget, boolean scaleCheck) {
         var b = Brief.parse(brief(20, 2), "test brief");
         return new StudySettings(name, b, b.startingRecipe(), researcher, StudyBudget.parse(budget),
-                lab.resolve("studies").resolve(name), CACHE, 1, 1, false, scaleCheck, 0);
+                lab.resolve("studies").resolve(name), CACHE, 1, 1, false, scaleCheck, 0, DecisionSettings.keepRule());
     }
 
     static Study open(Store store, StudySettings settings) {

@@ -13,13 +13,16 @@ import java.util.Locale;
  *   <li>{@link #BASELINE}: the starting recipe under several seeds; their mean is the first best, their spread the
  *   noise floor.</li>
  *   <li>{@link #EXPERIMENT}: a researcher's change of the best recipe, under one or more seeds.</li>
- *   <li>{@link #CONFIRM}: one more seed of an experiment whose first result was a close call.</li>
+ *   <li>{@link #CONFIRM}: one more seed of an experiment whose call is not clear yet (a close call, or an
+ *   ambiguous paired comparison).</li>
+ *   <li>{@link #REMEASURE}: the best recipe on a fresh seed — after a keep, because the seeds that kept a change were
+ *   selected for looking good, or to pair with an experiment's extra seed. Each joins the best's table of seeds.</li>
  *   <li>{@link #SCALE}: the scale check at the end: the starting and the best recipe at a larger size. Never a
  *   candidate for the best.</li>
  * </ul>
  */
 public enum Role {
-    BASELINE, EXPERIMENT, CONFIRM, SCALE;
+    BASELINE, EXPERIMENT, CONFIRM, REMEASURE, SCALE;
 
     /** The role's name in the store, JSON and the journal: baseline, experiment, confirm, scale. */
     @JsonValue
@@ -33,7 +36,7 @@ public enum Role {
         try {
             return valueOf(id.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new LabException("run role \"" + id + "\" is unknown; expected baseline, experiment, confirm or scale");
+            throw new LabException("run role \"" + id + "\" is unknown; expected baseline, experiment, confirm, remeasure or scale");
         }
     }
 

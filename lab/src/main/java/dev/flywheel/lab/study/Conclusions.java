@@ -2,7 +2,6 @@ package dev.flywheel.lab.study;
 
 import dev.flywheel.data.prep.DataCache;
 import dev.flywheel.lab.Json;
-import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.journal.Summary;
 import dev.flywheel.lab.search.Change;
 import dev.flywheel.lab.store.Decision;
@@ -47,7 +46,7 @@ final class Conclusions {
     static String begin(Context c, String summary) {
         var finishing = c.settings().dir().resolve(Study.FINISHING);
         if (!Files.exists(finishing)) {
-            writeString(finishing, Json.write(Collections.singletonMap("summary", summary)));
+            dev.flywheel.lab.exec.Files2.writeAtomically(finishing, Json.write(Collections.singletonMap("summary", summary)));
             return summary;
         }
         return summary != null ? summary : readSummary(finishing);
@@ -167,15 +166,6 @@ final class Conclusions {
             return node == null || node.isNull() ? null : node.asText();
         } catch (IOException | RuntimeException e) {
             return null;
-        }
-    }
-
-    private static void writeString(Path file, String text) {
-        try {
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, text, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new LabException(file + " cannot be written (" + e.getMessage() + ")");
         }
     }
 }

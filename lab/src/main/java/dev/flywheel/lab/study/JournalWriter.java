@@ -69,7 +69,8 @@ final class JournalWriter {
 
     private void chart(StudyHistory h) {
         var entries = new ArrayList<RunEntry>();
-        for (var r : h.runs()) if (h.decided(r) && r.role() != Role.SCALE) entries.add(entry(h, r));
+        for (var r : h.runs())
+            if (h.decided(r) && r.role() != Role.SCALE && r.role() != Role.REMEASURE) entries.add(entry(h, r));
         ProgressChart.write(settings.dir().resolve(Study.CHART), settings.name(), settings.metric(), entries);
     }
 
@@ -88,6 +89,7 @@ final class JournalWriter {
                 : switch (r.role()) {
             case BASELINE -> "baseline (" + seed + ")";
             case CONFIRM -> change + " (confirmation, " + seed + ")";
+            case REMEASURE -> "the best recipe on a fresh seed (" + seed + ")";
             case SCALE -> "scale check: " + change;
             case EXPERIMENT -> change + (r.recipe().seed() != h.start().seed() ? " (" + seed + ")" : "");
         };

@@ -1,7 +1,7 @@
 package dev.flywheel.lab.study;
 
+import dev.flywheel.engine.AtomicFiles;
 import dev.flywheel.engine.Checkpoint;
-import dev.flywheel.lab.Json;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.Metric;
 import dev.flywheel.lab.Pause;
@@ -18,11 +18,9 @@ import dev.flywheel.lab.store.RunRecord;
 import dev.flywheel.lab.store.RunStatus;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -93,7 +91,7 @@ final class RunScheduler {
                 settings.checkpointEverySeconds(), ledger.store().url(), earlyStop.apply(run));
         RunResult result = run.attempts() > 0 ? ResultFile.read(job.resultFile()).orElse(null) : null;
         if (result == null) {
-            long checkpointStep = run.attempts() > 0 ? checkpointStep(job.spec().checkpointDir()) : -1;
+            long checkpointStep = run.attempts() > 0 ? Checkpoint.resumableStep(job.spec().checkpointDir()).orElse(-1) : -1;
             boolean resumed = checkpointStep > 0;
             if (!resumed) deleteTree(job.spec().checkpointDir());
             ledger.store().discardAfter(run.id(), resumed ? checkpointStep - 1 : -1);
@@ -166,19 +164,13 @@ final class RunScheduler {
                 .orElse("stopped early");
     }
 
-    /** The step of the checkpoint a run can resume from, or -1 if it has none that can be read. */
-    private static long checkpointStep(Path ck) {
-        for (var d : List.of(ck, ck.resolveSibling(ck.getFileName() + ".old"))) {
-            var trainer = d.resolve(Checkpoint.TRAINER);
-            if (!Files.isRegularFile(trainer) || !Files.isRegularFile(d.resolve(Checkpoint.OPTIMIZER))) continue;
-            try {
-                var step = Json.MAPPER.readTree(Files.readString(trainer, StandardCharsets.UTF_8)).get("step");
-                if (step != null && step.canConvertToLong()) return step.asLong();
-            } catch (IOException | RuntimeException e) {
-                return -1;
-            }
+    private static void deleteTree(Path p) {
+        try {
+            AtomicFiles.deleteTree(p);
+        } catch (IOException e) {
+            throw new LabException("the unusable checkpoint " + p + " cannot be deleted (" + e.getMessage()
+                    + "); delete it by hand and resume the study");
         }
-        return -1;
     }
 
     private static void pruneOptimizerState(Path ck) {
@@ -186,21 +178,6 @@ final class RunScheduler {
             Files.deleteIfExists(ck.resolve(Checkpoint.OPTIMIZER)); // only a resume needs it, and this run has ended
         } catch (IOException ignored) {
             // a left-over file costs disk space, nothing else
-        }
-    }
-
-    private static void deleteTree(Path p) {
-        if (!Files.exists(p)) return;
-        try (var walk = Files.walk(p)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(f -> {
-                try {
-                    Files.deleteIfExists(f);
-                } catch (IOException ignored) {
-                    // best effort
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
         }
     }
 }

@@ -2,15 +2,13 @@ package dev.flywheel.lab.study;
 
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.Metric;
+import dev.flywheel.lab.exec.Files2;
 import dev.flywheel.lab.exec.RunJob;
 import dev.flywheel.lab.recipe.Recipe;
 import dev.flywheel.lab.store.RunRecord;
 import dev.flywheel.lab.store.RunStatus;
 import dev.flywheel.lab.store.Store;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -68,16 +66,12 @@ final class RunViews {
         var log = settings.dir().resolve("runs").resolve(runId).resolve(RunJob.LOG_FILE);
         return new RunDetails(JournalWriter.row(h, run), run.recipe(), h.diffFromParent(run),
                 Recipe.diff(h.start(), run.recipe()), curve(run).downsample(64), evals, JournalWriter.eventLines(store, runId),
-                diagnostics(run), run.error(), run.checkpointPath(), run.status() == RunStatus.FINISHED ? null : tail(log, 20));
+                diagnostics(run), run.error(), run.checkpointPath(), run.status() == RunStatus.FINISHED ? null : logTail(log));
     }
 
-    private static String tail(Path file, int lines) {
-        try {
-            if (!Files.isRegularFile(file)) return null;
-            var all = Files.readAllLines(file, StandardCharsets.UTF_8);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
-        } catch (IOException e) {
-            return null;
-        }
+    /** The end of a run's log, or null without one. */
+    private static String logTail(Path log) {
+        var tail = Files2.tail(log, 20);
+        return tail.isEmpty() ? null : tail;
     }
 }

@@ -53,6 +53,7 @@ public final class Study implements Lab, AutoCloseable {
     private final RunViews views;
     private final JournalWriter journal;
     private final RunScheduler scheduler;
+    private final Experiments experiments;
     private final StudyClock clock;
     private Conclusion conclusion;
 
@@ -67,6 +68,8 @@ public final class Study implements Lab, AutoCloseable {
         this.journal = readOnly ? null : new JournalWriter(settings, store);
         this.scheduler = readOnly ? null : new RunScheduler(settings, ledger, executor, listener, this::earlyStop,
                 this::listenerStanding, this::saveSpent);
+        this.experiments = readOnly ? null : new Experiments(settings, ledger, scheduler, journal, listener,
+                runs -> canAfford(runs, false), this::result);
     }
 
     /** The study in {@code dir} for reading only, while it may be running in another process: nothing is written. */
@@ -189,55 +192,23 @@ public final class Study implements Lab, AutoCloseable {
             case ChangeResult.Accepted a -> a;
         };
         if (seeds < 1 || seeds > 5) throw new LabException("seeds must be between 1 and 5 (got " + seeds + ")");
-        if (!canAfford(seeds, false))
+        int n = experiments.initialSeeds(seeds);
+        if (!canAfford(experiments.reserve(n), false))
             throw new LabException("the study budget is spent (" + budget.describe(now(), spent())
                     + "); no further experiment fits, so finish the study");
-        String trial = null;
-        for (int i = 0; i < seeds; i++) {
-            var queued = ledger.queue(new NewRun(null, name(), now().withSeed(accepted.recipe(), i), st.bestRun(),
-                    accepted.change(), proposer, hypothesis, trial, Role.EXPERIMENT));
-            if (trial == null) trial = queued.id();
-        }
-        settle(trial);
-        return ExperimentResult.of(now(), trial, views.diagnostics(now().trial(trial).getFirst()),
-                id -> JournalWriter.eventLines(ledger.store(), id));
+        var trial = experiments.queue(accepted.recipe(), accepted.change(), proposer, hypothesis, n);
+        experiments.settle(trial);
+        return result(trial);
     }
 
     /** Completes every experiment that has unfinished or undecided runs (after a resume), in order. */
     public synchronized void settlePending() {
-        for (var e : now().pendingExperiments()) {
-            listener.phase("resuming experiment " + e);
-            settle(e);
-        }
+        experiments.settlePending();
     }
 
-    /** Runs what is unfinished in the experiment, decides (confirming a close call with another seed), journals. */
-    private void settle(String trial) {
-        while (true) {
-            scheduler.executeAll(now().trial(trial));
-            var runs = now().trial(trial);
-            if (now().allDecided(runs)) {
-                journal.runs(now(), runs);
-                return;
-            }
-            Pause.at("before-decision");
-            var before = Standing.of(now().before(runs.getFirst().ordinal()));
-            boolean confirmed = runs.stream().anyMatch(r -> r.role() == Role.CONFIRM);
-            var verdict = DecisionPolicy.experiment(before, runs, settings.keepSigmas(), !confirmed && canAfford(1, false));
-            if (verdict.kind() == KeepRule.Kind.CONFIRM) {
-                var first = runs.getFirst();
-                ledger.queue(new NewRun(null, name(), now().withSeed(first.recipe(), runs.size()), first.parent(),
-                        first.change(), first.proposer(), "Confirming a close call with another seed: " + verdict.rationale(),
-                        trial, Role.CONFIRM));
-                listener.phase("close call: confirming " + trial + " with another seed");
-                continue;
-            }
-            ledger.decide(DecisionPolicy.records(name(), runs, before, verdict));
-            journal.runs(now(), runs);
-            listener.decided(ExperimentResult.of(now(), trial, views.diagnostics(runs.getFirst()),
-                    id -> JournalWriter.eventLines(ledger.store(), id)));
-            return;
-        }
+    private ExperimentResult result(String trial) {
+        return ExperimentResult.of(now(), trial, views.diagnostics(now().trial(trial).getFirst()),
+                id -> JournalWriter.eventLines(ledger.store(), id));
     }
 
     private EarlyStop earlyStop(RunRecord run) {
@@ -262,7 +233,7 @@ public final class Study implements Lab, AutoCloseable {
 
     public synchronized StudyState state() {
         var h = now();
-        return StudyState.of(settings, h, Standing.of(h), budget.state(h, spent(), !canAfford(1, false)),
+        return StudyState.of(settings, h, Standing.of(h), budget.state(h, spent(), !canRunExperiment()),
                 conclusion != null);
     }
 
@@ -276,9 +247,10 @@ public final class Study implements Lab, AutoCloseable {
         return Standing.of(now()).bestRecipe();
     }
 
-    /** Whether another experiment of one run fits in the budget (keeping the scale check's reserve). */
+    /** Whether another experiment fits in the budget (its first seeds, a re-measure if kept, the scale check's reserve). */
     public synchronized boolean canRunExperiment() {
-        return conclusion == null && canAfford(1, false);
+        return conclusion == null && canAfford(experiments.reserve(experiments.initialSeeds(1)), false)
+                && experiments.canStillKeep();
     }
 
     // ---- the end ---------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.flywheel.lab.Json;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.Metric;
+import dev.flywheel.lab.exec.Files2;
 import dev.flywheel.lab.budget.RunBudget;
 import dev.flywheel.lab.budget.StudyBudget;
 import dev.flywheel.lab.recipe.Recipe;
@@ -34,10 +35,11 @@ import java.util.Objects;
  * @param earlyStop   stop clearly losing runs against earlier learning curves (successive halving)
  * @param scaleConfirm re-run the kept changes at a larger model before the study ends
  * @param checkpointEverySeconds how often a run saves a checkpoint to resume from after a kill (0 = only at its end)
+ * @param decisions   how experiments are decided; a study made before there was a choice used the keep rule
  */
 public record StudySettings(String name, Brief brief, Recipe start, String researcher, StudyBudget budget, Path dir,
                             Path cacheRoot, int concurrency, int threads, boolean earlyStop, boolean scaleConfirm,
-                            double checkpointEverySeconds) {
+                            double checkpointEverySeconds, DecisionSettings decisions) {
 
     public static final String FILE = "study.json";
 
@@ -52,6 +54,15 @@ public record StudySettings(String name, Brief brief, Recipe start, String resea
         if (concurrency < 1) throw new LabException("concurrency must be at least 1 (got " + concurrency + ")");
         if (threads < 1) throw new LabException("threads per run must be at least 1 (got " + threads + ")");
         if (brief.noiseSeeds() < 1) throw new LabException("noise_seeds must be at least 1");
+        if (decisions == null) decisions = DecisionSettings.paired(budget, brief.noiseSeeds());
+    }
+
+    /** A new study's settings, decided by paired seeds ({@link DecisionSettings#paired}). */
+    public StudySettings(String name, Brief brief, Recipe start, String researcher, StudyBudget budget, Path dir,
+                         Path cacheRoot, int concurrency, int threads, boolean earlyStop, boolean scaleConfirm,
+                         double checkpointEverySeconds) {
+        this(name, brief, start, researcher, budget, dir, cacheRoot, concurrency, threads, earlyStop, scaleConfirm,
+                checkpointEverySeconds, null);
     }
 
     public SearchSpace space() {
@@ -100,7 +111,7 @@ public record StudySettings(String name, Brief brief, Recipe start, String resea
 
     public StudySettings withExecution(Path cacheRoot, int concurrency, int threads) {
         return new StudySettings(name, brief, start, researcher, budget, dir, cacheRoot, concurrency, threads, earlyStop,
-                scaleConfirm, checkpointEverySeconds);
+                scaleConfirm, checkpointEverySeconds, decisions);
     }
 
     /** Writes study.json (through a temporary file and a rename). */
@@ -116,13 +127,10 @@ public record StudySettings(String name, Brief brief, Recipe start, String resea
         j.put("early_stop", earlyStop);
         j.put("scale_confirm", scaleConfirm);
         j.put("checkpoint_every_seconds", checkpointEverySeconds);
+        j.put("decisions", decisions.toJson());
         try {
             j.put("start", Json.MAPPER.readTree(start.canonicalJson()));
-            Files.createDirectories(dir);
-            var tmp = dir.resolve(FILE + ".tmp");
-            Files.writeString(tmp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(j), StandardCharsets.UTF_8);
-            Files.move(tmp, dir.resolve(FILE), java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files2.writeAtomically(dir.resolve(FILE), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(j));
         } catch (IOException e) {
             throw new LabException("study settings " + dir.resolve(FILE) + " cannot be written (" + e.getMessage()
                     + "); check that the lab directory is writable");
@@ -139,7 +147,7 @@ public record StudySettings(String name, Brief brief, Recipe start, String resea
             return new StudySettings(j.get("name").asText(), brief, start, j.get("researcher").asText(),
                     StudyBudget.parse(j.get("budget").asText()), dir, cacheRoot, j.get("concurrency").asInt(),
                     j.get("threads").asInt(), j.get("early_stop").asBoolean(), j.get("scale_confirm").asBoolean(),
-                    j.get("checkpoint_every_seconds").asDouble());
+                    j.get("checkpoint_every_seconds").asDouble(), DecisionSettings.fromJson(j.get("decisions")));
         } catch (IOException e) {
             throw new LabException("study settings " + file + " cannot be read (" + e.getMessage()
                     + "); the study cannot be resumed without them");

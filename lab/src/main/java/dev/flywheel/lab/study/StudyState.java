@@ -16,7 +16,8 @@ import java.util.Locale;
  */
 public record StudyState(String study, String title, String objective, String metric, String researcher,
                          Budget budget, Baseline baseline, Best best, Noise noise, double keepSigmas,
-                         List<String> searchSpace, List<Row> runs, List<String> notes, boolean finished) {
+                         List<String> searchSpace, List<Row> runs, List<String> notes, boolean finished,
+                         String keepRule) {
 
     /**
      * @param total      the study budget as written (30m, 50runs)
@@ -59,7 +60,22 @@ public record StudyState(String study, String title, String objective, String me
                 new Best(st.bestRun(), st.bestMetric(), st.bestRecipe(), Recipe.diff(settings.start(), st.bestRecipe()),
                         st.keptLines()),
                 new Noise(st.noise().measured(), st.noise().used(), st.noise().dof(), st.noise().describe()),
-                settings.keepSigmas(), settings.space().describe(), rows, notes, finished);
+                settings.keepSigmas(), settings.space().describe(), rows, notes, finished, keepRule(settings, h));
+    }
+
+    /** How the study decides, in a sentence for a researcher (an LLM reads it in study_state). */
+    static String keepRule(StudySettings settings, StudyHistory h) {
+        var d = settings.decisions();
+        if (!d.paired()) return String.format(Locale.ROOT, "a change is kept only if its metric beats the best by more "
+                + "than %.1f noise standard deviations; a close call is confirmed with another seed; crashed, diverged "
+                + "and early-stopped runs are discarded", settings.keepSigmas());
+        var budget = PairedPolicy.budget(h, d);
+        return String.format(Locale.ROOT, "each seed of a change runs against the best recipe's run on the same seed; "
+                + "the study adds seeds (%d to %d) while the call is unclear and keeps the change only when its paired "
+                + "gain is shown at the error budget allotted to it (one-sided t-test at α/%d per look), discards it early "
+                + "when even an optimistic bound on its gain is below the noise floor, and re-measures a kept change on "
+                + "%d fresh seeds; every experiment, kept or not, spends from the %s", d.minSeeds(), d.maxSeeds(),
+                d.maxSeeds() - d.minSeeds() + 1, d.remeasureSeeds(), budget.describe());
     }
 
     /** The runs as a fixed-width table, one line each. */

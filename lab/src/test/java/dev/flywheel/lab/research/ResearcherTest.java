@@ -13,6 +13,7 @@ import dev.flywheel.lab.search.ChangeResult;
 import dev.flywheel.lab.search.Dimension;
 import dev.flywheel.lab.store.MetricPoint;
 import dev.flywheel.lab.store.Store;
+import dev.flywheel.lab.study.DecisionSettings;
 import dev.flywheel.lab.study.Study;
 import dev.flywheel.lab.study.StudyListener;
 import dev.flywheel.lab.study.TinyStudies;
@@ -62,13 +63,16 @@ class ResearcherTest {
     }
 
     static double baselineOr(Recipe r, double otherwise) {
-        if (r.optimizer().lr() == 0.001 && r.schedule().warmup() == 20) return new double[]{2.00, 2.01, 1.99}[(int) (r.seed() - 1337)];
+        // σ 0.01 around 2.00, for any seed the study runs (the paired procedure adds fresh ones)
+        if (r.optimizer().lr() == 0.001 && r.schedule().warmup() == 20) return new double[]{2.00, 2.01, 1.99}[(int) ((r.seed() - 1337) % 3)];
         return otherwise;
     }
 
     Study study(Path lab, IntToDoubleFunction loss, Function<Recipe, Double> metric) {
         var store = Store.open(lab.resolve("flywheel.db"));
-        var settings = TinyStudies.settings(lab, "r", TinyStudies.brief(100, 3), "builtin", "18runs");
+        // scripted metrics have no seed noise of their own, so the situations are staged for the keep rule's k·σ
+        var settings = TinyStudies.settings(lab, "r", TinyStudies.brief(100, 3), "builtin", "18runs", 1,
+                DecisionSettings.keepRule());
         var study = Study.open(settings, false, store, new Scripted(store, metric, loss), StudyListener.NONE);
         study.runBaseline();
         return study;

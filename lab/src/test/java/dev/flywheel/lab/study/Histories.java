@@ -82,6 +82,12 @@ final class Histories {
         return r;
     }
 
+    /** This builder, now holding {@code h} (the same runs with decisions added elsewhere). */
+    Histories replace(StudyHistory h) {
+        history = h;
+        return this;
+    }
+
     Histories with(RunRecord r) {
         history = history.withRun(r);
         return this;

@@ -37,7 +37,7 @@ class ReplayTest {
         var saved = StudySettings.read(fixture, tmp.resolve("cache"));
         var settings = new StudySettings(saved.name(), saved.brief(), saved.start(), saved.researcher(), saved.budget(),
                 tmp.resolve("study"), tmp.resolve("cache"), saved.concurrency(), saved.threads(), saved.earlyStop(),
-                saved.scaleConfirm(), saved.checkpointEverySeconds());
+                saved.scaleConfirm(), saved.checkpointEverySeconds(), saved.decisions());
         {
             var store = Store.open(tmp.resolve("flywheel.db"));
             var h = StudyHistory.load(store, name, settings.start());

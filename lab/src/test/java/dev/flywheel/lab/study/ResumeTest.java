@@ -51,7 +51,7 @@ class ResumeTest {
             var java = ProcessHandle.current().info().command().orElseThrow();
             var pb = new ProcessBuilder(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                     "-cp", System.getProperty("java.class.path"), StudyProcessMain.class.getName(), lab.toString(),
-                    brief.toString(), "k", "7runs", mode, executor);
+                    brief.toString(), "k", "12runs", mode, executor);
             if (pauseAt != null) pb.environment().put(Pause.ENV, pauseAt);
             else pb.environment().remove(Pause.ENV);
             process = pb.start();
@@ -160,15 +160,17 @@ class ResumeTest {
         assertThat(last.process.exitValue()).isZero();
 
         var runs = store.runs("k");
-        assertThat(runs).hasSize(7);
-        assertThat(runs).extracting(RunRecord::ordinal).containsExactly(1, 2, 3, 4, 5, 6, 7);
+        assertThat(runs.size()).isBetween(7, 12); // the paired procedure's seeds and re-measures within 12 runs
+        assertThat(runs).extracting(RunRecord::ordinal)
+                .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, runs.size()).boxed().toList());
         assertThat(runs).allSatisfy(r -> assertThat(r.status().isFinal()).as(r.id()).isTrue());
         var decisions = store.decisions("k");
-        assertThat(decisions).extracting(d -> d.run()).containsExactlyElementsOf(runs.stream().map(RunRecord::id).toList());
+        // every run decided exactly once (a re-measure of the best may be decided before the experiment that asked for it)
+        assertThat(decisions).extracting(d -> d.run()).containsExactlyInAnyOrderElementsOf(runs.stream().map(RunRecord::id).toList());
         assertThat(store.study("k").orElseThrow().finished()).isTrue();
 
         var rows = ResultsTsv.read(lab.resolve("studies/k/results.tsv"));
-        assertThat(rows).extracting(ResultsTsv.Row::run).containsExactlyElementsOf(runs.stream().map(RunRecord::id).toList());
+        assertThat(rows).extracting(ResultsTsv.Row::run).containsExactlyInAnyOrderElementsOf(runs.stream().map(RunRecord::id).toList());
         var journal = Files.readString(lab.resolve("studies/k/journal.md"));
         for (var r : runs) {
             assertThat(count(journal, "<!-- flywheel: end of run " + r.id() + " -->")).as(r.id()).isEqualTo(1);

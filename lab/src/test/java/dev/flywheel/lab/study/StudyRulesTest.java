@@ -63,7 +63,9 @@ class StudyRulesTest {
     }
 
     Study open(Path lab, Store store, String budget) {
-        var settings = TinyStudies.settings(lab, "rules", TinyStudies.brief(10, 3), "builtin", budget);
+        // these rules are the keep rule's (k·σ, a close call confirmed once): studies made before the paired procedure
+        var settings = TinyStudies.settings(lab, "rules", TinyStudies.brief(10, 3), "builtin", budget, 1,
+                DecisionSettings.keepRule());
         return Study.open(settings, false, store, new Scripted(StudyRulesTest::bySeedAndLr), StudyListener.NONE);
     }
 
@@ -157,7 +159,8 @@ class StudyRulesTest {
                 return "slow";
             }
         };
-        var settings = TinyStudies.settings(lab, "side", TinyStudies.brief(10, 3), "builtin", "20runs", 3);
+        var settings = TinyStudies.settings(lab, "side", TinyStudies.brief(10, 3), "builtin", "20runs", 3,
+                DecisionSettings.keepRule());
         var study = Study.open(settings, false, store, slow, StudyListener.NONE);
         study.runBaseline();
         assertThat(most.get()).isEqualTo(3);

@@ -77,9 +77,15 @@ public final class TinyStudies {
 
     public static StudySettings settings(Path lab, String name, String brief, String researcher, String budget,
                                          int concurrency) {
+        return settings(lab, name, brief, researcher, budget, concurrency, null);
+    }
+
+    /** With {@code decisions} (null: the default for a new study, the paired procedure). */
+    public static StudySettings settings(Path lab, String name, String brief, String researcher, String budget,
+                                         int concurrency, DecisionSettings decisions) {
         var b = Brief.parse(brief, "test brief");
         return new StudySettings(name, b, b.startingRecipe(), researcher, StudyBudget.parse(budget),
-                lab.resolve("studies").resolve(name), lab.resolve("cache"), concurrency, 1, true, true, 0);
+                lab.resolve("studies").resolve(name), lab.resolve("cache"), concurrency, 1, true, true, 0, decisions);
     }
 
     public static Study open(Path lab, StudySettings s, boolean resume, Store store, Executor executor) {

@@ -1,0 +1,213 @@
+package dev.flywheel.lab.study;
+
+import dev.flywheel.lab.Pause;
+import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.search.Change;
+import dev.flywheel.lab.store.Decision;
+import dev.flywheel.lab.store.DecisionRecord;
+import dev.flywheel.lab.store.NewRun;
+import dev.flywheel.lab.store.Role;
+import dev.flywheel.lab.store.RunRecord;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.function.IntPredicate;
+
+/**
+ * Queues an experiment's runs and settles it: runs what is unfinished, asks the study's decision procedure for the
+ * call, adds seeds while the call wants them, records the decision and journals it. Under the paired procedure a seed
+ * the best recipe has not run yet is run first for it ({@link Role#REMEASURE}), and a kept change is re-measured on
+ * fresh seeds. Everything it decides it decides from the history, so settling again after a kill repeats nothing.
+ */
+final class Experiments {
+
+    private final StudySettings settings;
+    private final Ledger ledger;
+    private final RunScheduler scheduler;
+    private final JournalWriter journal;
+    private final StudyListener listener;
+    private final IntPredicate fits;
+    private final java.util.function.Function<String, ExperimentResult> result;
+
+    /**
+     * @param fits   whether this many more runs fit in the budget (outside the conclusion's reserve)
+     * @param result an experiment's result, for the listener
+     */
+    Experiments(StudySettings settings, Ledger ledger, RunScheduler scheduler, JournalWriter journal,
+                StudyListener listener, IntPredicate fits, java.util.function.Function<String, ExperimentResult> result) {
+        this.settings = settings;
+        this.ledger = ledger;
+        this.scheduler = scheduler;
+        this.journal = journal;
+        this.listener = listener;
+        this.fits = fits;
+        this.result = result;
+    }
+
+    private StudyHistory now() {
+        return ledger.history();
+    }
+
+    private String study() {
+        return settings.name();
+    }
+
+    /** Runs an experiment needs before its first call: the paired rule's minimum, else what the proposer asked. */
+    int initialSeeds(int asked) {
+        var d = settings.decisions();
+        return d.paired() ? Math.min(d.maxSeeds(), Math.max(asked, d.minSeeds())) : asked;
+    }
+
+    /**
+     * What an experiment of {@code seeds} runs must leave room for: under the paired rule also the best's runs on
+     * seeds it has not run yet, and a re-measure in case it is kept.
+     */
+    int reserve(int seeds) {
+        var d = settings.decisions();
+        if (!d.paired()) return seeds;
+        return seeds + Math.max(0, seeds - PairedPolicy.parent(now()).runs().size()) + d.remeasureSeeds();
+    }
+
+    /** Whether the error budget has α left for another experiment: with none, nothing more could be kept. */
+    boolean canStillKeep() {
+        return !settings.decisions().paired() || PairedPolicy.budget(now(), settings.decisions()).next() > 0;
+    }
+
+    /** Queues the experiment's first runs; returns its trial id. */
+    String queue(Recipe recipe, Change change, String proposer, String hypothesis, int seeds) {
+        var st = Standing.of(now());
+        String trial = null;
+        for (int i = 0; i < seeds; i++) {
+            var queued = ledger.queue(new NewRun(null, study(), seedFor(recipe, i), st.bestRun(), change, proposer,
+                    hypothesis, trial, Role.EXPERIMENT));
+            if (trial == null) trial = queued.id();
+        }
+        return trial;
+    }
+
+    /**
+     * The experiment's recipe under its {@code j}-th seed. Under the paired procedure that is the best's j-th seed,
+     * run first for the best on a fresh seed when it has none; otherwise the study's base seed plus j.
+     */
+    private Recipe seedFor(Recipe recipe, int j) {
+        if (!settings.decisions().paired()) return now().withSeed(recipe, j);
+        var parent = PairedPolicy.parent(now());
+        var pending = now().runsOf(Role.REMEASURE).stream().filter(r -> !r.status().isFinal()).toList();
+        if (j >= parent.runs().size() + pending.size()) {
+            var st = Standing.of(now());
+            ledger.queue(new NewRun(null, study(), now().withSeed(st.bestRecipe(), freshSeed()), st.bestExperiment(), null,
+                    "study", "The best recipe on a fresh seed, so that an experiment's seed " + (j + 1)
+                    + " has a run of the best to pair with.", null, Role.REMEASURE));
+        }
+        settleRemeasures();
+        parent = PairedPolicy.parent(now());
+        return j < parent.runs().size() ? recipe.with("seed", parent.seed(j)) : now().withSeed(recipe, freshSeed());
+    }
+
+    /** The next seed index no run of the study has used. */
+    private int freshSeed() {
+        long base = settings.start().seed();
+        return (int) now().runs().stream().mapToLong(r -> r.recipe().seed() - base).max().orElse(-1) + 1;
+    }
+
+    /** Completes every experiment that has unfinished or undecided runs, in order. */
+    void settlePending() {
+        settleRemeasures();
+        for (var e : now().pendingExperiments()) {
+            listener.phase("resuming experiment " + e);
+            settle(e);
+        }
+    }
+
+    /** Runs what is unfinished in the experiment and decides it. */
+    void settle(String trial) {
+        while (true) {
+            settleRemeasures();
+            scheduler.executeAll(now().trial(trial));
+            var runs = now().trial(trial);
+            if (now().allDecided(runs)) {
+                journal.runs(now(), runs);
+                return;
+            }
+            Pause.at("before-decision");
+            boolean more = settings.decisions().paired() ? decidePaired(trial, runs) : decideByKeepRule(trial, runs);
+            if (more) continue;
+            journal.runs(now(), runs);
+            listener.decided(result.apply(trial));
+            if (settings.decisions().paired() && now().decision(runs.getFirst().id()).decision() == Decision.KEEP)
+                remeasure(runs.getFirst());
+            return;
+        }
+    }
+
+    /** The keep rule's call; true when it queued a confirmation seed. */
+    private boolean decideByKeepRule(String trial, List<RunRecord> runs) {
+        var before = Standing.of(now().before(runs.getFirst().ordinal()));
+        boolean confirmed = runs.stream().anyMatch(r -> r.role() == Role.CONFIRM);
+        var verdict = DecisionPolicy.experiment(before, runs, settings.keepSigmas(), !confirmed && fits.test(1));
+        if (verdict.kind() == KeepRule.Kind.CONFIRM) {
+            addSeed(trial, runs, "Confirming a close call with another seed: " + verdict.rationale());
+            return true;
+        }
+        ledger.decide(DecisionPolicy.records(study(), runs, before, verdict));
+        return false;
+    }
+
+    /** The paired rule's call; true when it queued another seed. */
+    private boolean decidePaired(String trial, List<RunRecord> runs) {
+        var parent = PairedPolicy.parentOf(now(), runs.getFirst());
+        int need = (runs.size() < parent.runs().size() ? 1 : 2) + settings.decisions().remeasureSeeds();
+        var call = PairedPolicy.decide(study(), now(), runs, settings.decisions(), fits.test(need));
+        return switch (call) {
+            case PairedPolicy.Call.AddSeed a -> {
+                addSeed(trial, runs, "Another paired seed, because the call is not clear yet: " + a.why());
+                yield true;
+            }
+            case PairedPolicy.Call.Decide d -> {
+                ledger.decide(d.decisions());
+                yield false;
+            }
+        };
+    }
+
+    private void addSeed(String trial, List<RunRecord> runs, String why) {
+        var first = runs.getFirst();
+        ledger.queue(new NewRun(null, study(), seedFor(first.recipe(), runs.size()), first.parent(), first.change(),
+                first.proposer(), why, trial, Role.CONFIRM));
+        listener.phase("not clear yet: another seed of " + trial);
+    }
+
+    /**
+     * A kept change on {@code remeasureSeeds} fresh seeds: the seeds that kept it were selected for looking good, so
+     * its metric from here on — and the table later experiments pair with — comes from these.
+     */
+    private void remeasure(RunRecord kept) {
+        String trial = null;
+        for (int i = 0; i < settings.decisions().remeasureSeeds(); i++) {
+            var queued = ledger.queue(new NewRun(null, study(), now().withSeed(kept.recipe(), freshSeed()), kept.id(),
+                    null, "study", "The kept change " + kept.id() + " re-measured on a fresh seed: the seeds that kept "
+                    + "it were selected for looking good.", trial, Role.REMEASURE));
+            if (trial == null) trial = queued.id();
+        }
+        listener.phase("re-measuring the kept change " + kept.id() + " on fresh seeds");
+        settleRemeasures();
+    }
+
+    /** Runs and records every re-measurement not yet decided: each joins the best's table. */
+    private void settleRemeasures() {
+        var open = now().runsOf(Role.REMEASURE).stream().filter(r -> !now().decided(r)).toList();
+        if (open.isEmpty()) return;
+        scheduler.executeAll(open);
+        for (var r : open) {
+            var run = now().run(r.id()).orElseThrow();
+            boolean ok = StudyHistory.complete(run);
+            ledger.decide(List.of(new DecisionRecord(study(), run.id(), ok ? Decision.KEEP : Decision.DISCARD,
+                    run.metric(), null, null, null, ok
+                    ? String.format(Locale.ROOT, "the best recipe on seed %d joins the best's table of seeds "
+                    + "(what experiments are paired with)", run.recipe().seed())
+                    : "the best recipe on seed " + run.recipe().seed() + " " + run.status().id()
+                    + "; the best's table goes on without it", null)));
+        }
+        journal.runs(now(), open.stream().map(r -> now().run(r.id()).orElseThrow()).toList());
+    }
+}
