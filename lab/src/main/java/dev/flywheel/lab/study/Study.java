@@ -13,6 +13,7 @@ import dev.flywheel.lab.store.NewRun;
 import dev.flywheel.lab.store.NewStudy;
 import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunRecord;
+import dev.flywheel.lab.store.RunStatus;
 import dev.flywheel.lab.store.Store;
 
 import java.nio.file.Path;
@@ -159,7 +160,7 @@ public final class Study implements Lab, AutoCloseable {
             ledger.decide(DecisionPolicy.baseline(name(), runs));
         }
         journal.runs(now(), runs);
-        if (runs.stream().noneMatch(r -> r.metric() != null && r.status() == dev.flywheel.lab.store.RunStatus.FINISHED))
+        if (runs.stream().noneMatch(r -> r.metric() != null && r.status() == RunStatus.FINISHED))
             throw new LabException("the starting recipe failed in every baseline run (" + runs.getFirst().status().id()
                     + ": " + runs.getFirst().error() + "); fix the recipe or the data and start a new study");
     }
@@ -173,12 +174,12 @@ public final class Study implements Lab, AutoCloseable {
 
     /**
      * Runs a change of the current best recipe and decides on it: validates it against the search space, runs it
-     * under {@code seeds} seeds (and one more for a close call), applies the keep rule, journals it and returns the
-     * result. Crashes, divergence and early stops are results, not exceptions.
+     * under its first seeds, adds seeds while the study's procedure finds the call unclear, decides, journals it and
+     * returns the result. Crashes, divergence and early stops are results, not exceptions.
      *
      * @param proposer   who proposes: builtin, random or a model id (the journal says so)
      * @param hypothesis why, in the proposer's words
-     * @param seeds      runs under different seeds to average (1 to 5); the keep rule judges their mean
+     * @param seeds      seeds to start with (1 to 5; the paired procedure starts with at least its minimum)
      * @throws LabException when the change is invalid (the message says what to fix), the budget is spent, or the
      *                      study is finished
      */
@@ -196,6 +197,9 @@ public final class Study implements Lab, AutoCloseable {
         if (!canAfford(experiments.reserve(n), false))
             throw new LabException("the study budget is spent (" + budget.describe(now(), spent())
                     + "); no further experiment fits, so finish the study");
+        if (!experiments.canStillKeep())
+            throw new LabException("the study's error budget is spent: no further change could be kept without risking "
+                    + "a false win, so finish the study");
         var trial = experiments.queue(accepted.recipe(), accepted.change(), proposer, hypothesis, n);
         experiments.settle(trial);
         return result(trial);
