@@ -7,6 +7,7 @@ import dev.flywheel.lab.exec.EarlyStop;
 import dev.flywheel.lab.exec.Executor;
 import dev.flywheel.lab.recipe.Recipe;
 import dev.flywheel.lab.run.RecipeRunner;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.search.Change;
 import dev.flywheel.lab.search.ChangeResult;
 import dev.flywheel.lab.store.NewRun;
@@ -159,7 +160,7 @@ public final class Study implements Lab, AutoCloseable {
             ledger.decide(DecisionPolicy.baseline(name(), runs));
         }
         journal.runs(now(), runs);
-        if (runs.stream().noneMatch(r -> r.metric() != null && r.status() == dev.flywheel.lab.store.RunStatus.FINISHED))
+        if (runs.stream().noneMatch(r -> r.metric() != null && r.status() == RunStatus.FINISHED))
             throw new LabException("the starting recipe failed in every baseline run (" + runs.getFirst().status().id()
                     + ": " + runs.getFirst().error() + "); fix the recipe or the data and start a new study");
     }
