@@ -47,7 +47,7 @@ record Pruner(List<Rung> rungs) {
         var b = st.bestRecipe().schedule();
         if (s.kind() != b.kind() || s.decayFraction() != b.decayFraction()) return EarlyStop.NONE;
         var reference = history.trial(st.bestExperiment()).stream()
-                .filter(StudyHistory::complete).toList();
+                .filter(r -> r.status() == RunStatus.FINISHED).toList();
         var baseline = history.runsOf(Role.BASELINE).stream().filter(r -> r.status() == RunStatus.FINISHED).toList();
         if (reference.isEmpty()) return EarlyStop.NONE;
         var out = new ArrayList<EarlyStop.Rung>();
