@@ -1,7 +1,7 @@
 package dev.flywheel.agent;
 
 import dev.flywheel.lab.recipe.Values;
-import dev.flywheel.lab.store.RunStatus;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.study.Lab;
 import dev.flywheel.lab.study.StudyState;
 

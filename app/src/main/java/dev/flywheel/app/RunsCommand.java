@@ -49,7 +49,7 @@ final class RunsCommand implements Runnable {
             var r = d.row();
             o.say("run %s · study %s · #%d · %s · proposed by %s", r.run(), run.study(), r.ordinal(), r.role(), r.proposer());
             if (r.hypothesis() != null) o.say("hypothesis: %s", r.hypothesis());
-            o.say("status: %s%s", r.status(), r.stoppedAt() == null ? "" : String.format(Locale.ROOT, " (stopped early at %.0f%%)", 100 * r.stoppedAt()));
+            o.say("status: %s", r.stoppedAt() == null ? r.status() : String.format(Locale.ROOT, "stopped early at %.0f%%", 100 * r.stoppedAt()));
             if (r.metric() != null) o.say("metric: %.6f%s", r.metric(), r.delta() == null ? "" : String.format(Locale.ROOT, " (%+.6f against the best before it)", r.delta()));
             if (run.testMetric() != null) o.say("held-out test: %.6f", run.testMetric());
             o.say("steps %s, tokens %s, %s s of training, %s",

@@ -1,7 +1,6 @@
 package dev.flywheel.app;
 
 import dev.flywheel.lab.store.Role;
-import dev.flywheel.lab.store.RunStatus;
 import dev.flywheel.lab.store.Store;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,7 +44,7 @@ final class StudiesCommand implements Callable<Integer> {
             var baseline = runs.stream().filter(r -> r.role() == Role.BASELINE && r.metric() != null)
                     .mapToDouble(r -> r.metric()).average();
             var best = bestMetric(runs, decisions);
-            long done = runs.stream().filter(r -> r.status() != RunStatus.QUEUED && r.status() != RunStatus.RUNNING).count();
+            long done = runs.stream().filter(r -> r.status().isFinal()).count();
             o.say("%-32s %-9s %-12s %6d %5d %10s %10s  %s", s.name(), s.finished() ? "finished" : "open", s.researcher(),
                     done, kept, baseline.isPresent() ? String.format(Locale.ROOT, "%.4f", baseline.getAsDouble()) : "—",
                     best == null ? "—" : String.format(Locale.ROOT, "%.4f", best), time.format(s.createdAt()));

@@ -185,15 +185,15 @@ public final class SimulatedStudy {
         double estimate = Double.NaN;
         for (int i = 1; i <= sc.experiments(); i++) {
             double noise = NoiseFloor.estimate(groups, baseMean).used(), truth = bestTruth - gains[i];
-            var outcomes = new ArrayList<KeepRule.Outcome>();
-            outcomes.add(finished(metric(sc, key, i, 0, truth)));
+            var outcomes = new ArrayList<KeepRule.Run>();
+            outcomes.add(KeepRule.Run.finished(metric(sc, key, i, 0, truth)));
             runs++;
             var v = KeepRule.decide(best, noise, sc.keepSigmas(), outcomes, true);
             if (v.kind() == KeepRule.Kind.CONFIRM) {
-                outcomes.add(finished(metric(sc, key, i, 1, truth)));
+                outcomes.add(KeepRule.Run.finished(metric(sc, key, i, 1, truth)));
                 runs++;
                 v = KeepRule.decide(best, noise, sc.keepSigmas(), outcomes, false);
-                groups.add(outcomes.stream().map(KeepRule.Outcome::metric).toList());
+                groups.add(outcomes.stream().map(KeepRule.Run::metric).toList());
             }
             if (v.kind() != KeepRule.Kind.KEEP) continue;
             if (gains[i] <= 0) falseKeeps++;
@@ -205,9 +205,5 @@ public final class SimulatedStudy {
             bestTruth = truth;
         }
         return new Outcome(falseKeeps, realKept, estimate, runs);
-    }
-
-    private static KeepRule.Outcome finished(double metric) {
-        return new KeepRule.Outcome("r", "finished", metric, null, null);
     }
 }

@@ -68,7 +68,7 @@ public final class ResultFile {
             for (var e : j.get("events")) events.add(event(e));
             var ck = j.get("checkpoint");
             var err = j.get("error");
-            return Optional.of(new RunResult(j.get("run_id").asText(), RunStatus.valueOf(j.get("status").asText().toUpperCase()),
+            return Optional.of(new RunResult(j.get("run_id").asText(), RunStatus.of(j.get("status").asText()),
                     d(j.get("val_loss")), d(j.get("val_bpb")), d(j.get("test_bpb")), d(j.get("train_loss")),
                     j.get("steps").asLong(), j.get("tokens").asLong(), d(j.get("train_seconds")), d(j.get("wall_seconds")),
                     j.get("params").asLong(), d(j.get("tokens_per_second")),

@@ -1,5 +1,6 @@
 package dev.flywheel.lab.exec;
 
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.store.Store;
 
 import java.io.FileDescriptor;
@@ -39,7 +40,7 @@ public final class RunMain {
         double warmup = Double.parseDouble(System.getProperty(WARMUP, "0"));
         var result = JobRunner.run(job, store, new Protocol.Writer(protocol), warmup);
         protocol.flush();
-        System.exit(result.status() == dev.flywheel.lab.run.RunStatus.CRASHED ? 3 : 0);
+        System.exit(result.status() == RunStatus.CRASHED ? 3 : 0);
     }
 
     private static void watchParent() {

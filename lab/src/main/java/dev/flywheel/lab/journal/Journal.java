@@ -3,7 +3,6 @@ package dev.flywheel.lab.journal;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.Metric;
 import dev.flywheel.lab.store.NoteRecord;
-import dev.flywheel.lab.store.RunStatus;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -150,7 +149,7 @@ public final class Journal {
         if (e.diff().isEmpty()) out.append("Recipe: the starting recipe, unchanged.\n\n");
         else out.append("```\n").append(String.join("\n", e.diff())).append("\n```\n\n");
         out.append("Result: ");
-        if (e.status() == RunStatus.FINISHED && e.metric() != null) {
+        if (e.status().evaluated() && e.metric() != null) {
             out.append("**").append(metric.id()).append(' ').append(fixed(e.metric())).append("**");
             if (e.delta() != null) out.append(", ").append(signed(e.delta())).append(" against the best so far");
             if (e.noiseFloor() != null) out.append(" (noise floor ").append(fixed(e.noiseFloor())).append(')');

@@ -3,7 +3,6 @@ package dev.flywheel.lab.journal;
 import dev.flywheel.engine.AtomicFiles;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.Metric;
-import dev.flywheel.lab.store.RunStatus;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
@@ -65,7 +64,7 @@ public final class ProgressChart {
                 .xAxisTitle("run").yAxisTitle(metric.id()).build();
         style(chart);
 
-        var values = sorted.stream().filter(r -> r.status() == RunStatus.FINISHED && finite(r.metric()))
+        var values = sorted.stream().filter(r -> r.status().evaluated() && finite(r.metric()))
                 .map(RunEntry::metric).sorted().toList();
         double lo, hi;
         if (values.isEmpty()) {
@@ -90,7 +89,7 @@ public final class ProgressChart {
         var best = new Series();
         Double bestSoFar = null;
         for (var r : sorted) {
-            boolean hasMetric = r.status() == RunStatus.FINISHED && finite(r.metric());
+            boolean hasMetric = r.status().evaluated() && finite(r.metric());
             if (!hasMetric) crashed.add(r.ordinal(), top);
             else if (r.metric() > hi) offScale.add(r.ordinal(), top);
             else if (r.kept()) kept.add(r.ordinal(), r.metric());

@@ -1,7 +1,7 @@
 package dev.flywheel.lab.journal;
 
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.store.Decision;
-import dev.flywheel.lab.store.RunStatus;
 
 import java.util.List;
 import java.util.Objects;
@@ -38,12 +38,12 @@ public record RunEntry(int ordinal, String runId, String proposer, String hypoth
         description = description == null ? "" : description;
     }
 
-    /** The results.tsv status: keep or discard for a run that finished, crash for one that did not. */
+    /** The results.tsv status: keep or discard for a run that was evaluated (stopped early too), crash for one that was not. */
     public String resultStatus() {
-        return status == RunStatus.FINISHED ? decision.id() : "crash";
+        return status.evaluated() ? decision.id() : "crash";
     }
 
     public boolean kept() {
-        return status == RunStatus.FINISHED && decision == Decision.KEEP;
+        return status.evaluated() && decision == Decision.KEEP;
     }
 }

@@ -22,6 +22,6 @@ public record RunResult(String runId, RunStatus status, double valLoss, double v
     public record CurvePoint(long step, double progress, double trainLoss, double lr, double gradNorm) {}
 
     public boolean ok() {
-        return status == RunStatus.FINISHED || status == RunStatus.STOPPED;
+        return status.evaluated();
     }
 }

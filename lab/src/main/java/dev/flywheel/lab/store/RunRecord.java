@@ -1,6 +1,8 @@
 package dev.flywheel.lab.store;
 
 import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.run.Outcome;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.search.Change;
 
 import java.time.Duration;
@@ -19,6 +21,8 @@ import java.time.Instant;
  * @param trainSeconds training time only, which is what the run budget charges
  * @param experiment  the experiment it belongs to (the id of its first run), or null outside a study
  * @param role        what part it plays in its study; null outside a study
+ * @param status      {@link RunStatus#STOPPED} exactly when {@code stoppedAt} is set
+ * @param error       why it ended so, for a run that did not finish its budget (see {@link #outcome()})
  * @param stoppedAt   the fraction of its budget spent when successive halving stopped it, or null
  */
 public record RunRecord(String id, String study, Integer ordinal, String recipeJson, String recipeHash, String parent,
@@ -26,6 +30,11 @@ public record RunRecord(String id, String study, Integer ordinal, String recipeJ
                         Double metric, Double testMetric, Long steps, Long tokens, Double trainSeconds,
                         Instant queuedAt, Instant startedAt, Instant finishedAt, String checkpointPath, String error,
                         String experiment, Role role, Double stoppedAt) {
+
+    /** How it ended, or null while it is queued or running. */
+    public Outcome outcome() {
+        return Outcome.of(status, stoppedAt, error);
+    }
 
     public Recipe recipe() {
         return Recipe.parse(recipeJson, "run " + id);

@@ -7,6 +7,7 @@ import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.run.EventAction;
 import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RunEvent;
+import dev.flywheel.lab.run.RunStatus;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
 import org.jdbi.v3.core.Handle;
@@ -241,28 +242,23 @@ public final class Store {
 
     /**
      * Records how a run ended. Finishing it again (a resumed study repeating itself) rewrites the same row
-     * and keeps the first end time: there is never a second result for one run.
+     * and keeps the first end time: there is never a second result for one run. A run stopped early is written as
+     * {@code finished} with {@code stopped_at} set (the column's words predate {@code stopped}) and read back as
+     * {@link RunStatus#STOPPED}.
      */
     public RunRecord finishRun(String id, RunOutcome outcome) {
-        return finishRun(id, outcome, null);
-    }
-
-    /**
-     * As {@link #finishRun(String, RunOutcome)}, also recording how far a run stopped early by successive halving
-     * got (a fraction of its budget; null when it was not stopped), in the same commit.
-     */
-    public RunRecord finishRun(String id, RunOutcome outcome, Double stoppedAt) {
         long now = clock.millis();
+        String status = outcome.status() == RunStatus.STOPPED ? RunStatus.FINISHED.id() : outcome.status().id();
         return transaction("finish run " + id, h -> {
             int n = h.createUpdate("""
                             update runs set status = :status, metric = :metric, steps = :steps, tokens = :tokens,
                                             train_seconds = :seconds, checkpoint_path = :checkpoint, error = :error,
                                             stopped_at = :stoppedAt, finished_at = coalesce(finished_at, :now)
                             where id = :id""")
-                    .bind("id", id).bind("status", outcome.status().id()).bind("metric", finite(outcome.metric()))
+                    .bind("id", id).bind("status", status).bind("metric", finite(outcome.metric()))
                     .bind("steps", outcome.steps()).bind("tokens", outcome.tokens())
                     .bind("seconds", outcome.trainSeconds()).bind("checkpoint", outcome.checkpointPath())
-                    .bind("error", outcome.error()).bind("stoppedAt", finite(stoppedAt)).bind("now", now).execute();
+                    .bind("error", outcome.error()).bind("stoppedAt", finite(outcome.stoppedAt())).bind("now", now).execute();
             if (n == 0) throw noRun(id);
             return run(h, id).orElseThrow();
         });
@@ -328,13 +324,20 @@ public final class Store {
     }
 
     private static RunRecord run(ResultSet rs) throws SQLException {
+        Double stoppedAt = doubleOrNull(rs, "stopped_at");
         return new RunRecord(rs.getString("id"), rs.getString("study"), integerOrNull(rs, "ordinal"), rs.getString("recipe"),
                 rs.getString("recipe_hash"), rs.getString("parent"), rs.getString("change_json"), rs.getString("proposer"),
-                rs.getString("hypothesis"), RunStatus.of(rs.getString("status")), rs.getInt("attempts"),
+                rs.getString("hypothesis"), status(rs.getString("status"), stoppedAt), rs.getInt("attempts"),
                 doubleOrNull(rs, "metric"), doubleOrNull(rs, "test_metric"), longOrNull(rs, "steps"),
                 longOrNull(rs, "tokens"), doubleOrNull(rs, "train_seconds"), instant(rs, "queued_at"),
                 instant(rs, "started_at"), instant(rs, "finished_at"), rs.getString("checkpoint_path"), rs.getString("error"),
-                rs.getString("experiment"), Role.of(rs.getString("role")), doubleOrNull(rs, "stopped_at"));
+                rs.getString("experiment"), Role.of(rs.getString("role")), stoppedAt);
+    }
+
+    /** A row's status: {@code finished} with {@code stopped_at} set is a run stopped early. */
+    private static RunStatus status(String column, Double stoppedAt) {
+        var status = RunStatus.of(column);
+        return status == RunStatus.FINISHED && stoppedAt != null ? RunStatus.STOPPED : status;
     }
 
     // ---- metric points --------------------------------------------------------------------------------------

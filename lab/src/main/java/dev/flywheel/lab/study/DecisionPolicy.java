@@ -1,9 +1,9 @@
 package dev.flywheel.lab.study;
 
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.store.Decision;
 import dev.flywheel.lab.store.DecisionRecord;
 import dev.flywheel.lab.store.RunRecord;
-import dev.flywheel.lab.store.RunStatus;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -45,9 +45,8 @@ final class DecisionPolicy {
      * @param confirmAllowed whether a close call may get another seed (none was added yet and the budget has room)
      */
     static KeepRule.Verdict experiment(Standing before, List<RunRecord> runs, double keepSigmas, boolean confirmAllowed) {
-        var outcomes = runs.stream().map(r -> new KeepRule.Outcome(r.id(), r.status().id(), r.metric(), r.stoppedAt(),
-                r.error())).toList();
-        return KeepRule.decide(before.bestMetric(), before.noise().used(), keepSigmas, outcomes, confirmAllowed);
+        var ends = runs.stream().map(r -> new KeepRule.Run(r.outcome(), r.metric())).toList();
+        return KeepRule.decide(before.bestMetric(), before.noise().used(), keepSigmas, ends, confirmAllowed);
     }
 
     /** The records of a final verdict (keep or discard), one per run of the experiment. */

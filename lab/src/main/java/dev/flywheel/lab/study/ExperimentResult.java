@@ -1,7 +1,7 @@
 package dev.flywheel.lab.study;
 
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.store.RunRecord;
-import dev.flywheel.lab.store.RunStatus;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -50,14 +50,14 @@ public record ExperimentResult(String experiment, List<String> runs, String prop
         var metrics = runs.stream().map(RunRecord::metric).toList();
         var complete = Standing.completeMetrics(runs);
         Double mean = complete.size() == runs.size() ? Standing.mean(complete) : null;
-        var status = runs.stream().filter(r -> r.status() != RunStatus.FINISHED).map(r -> r.status().id()).findFirst()
-                .orElse(runs.stream().anyMatch(r -> r.stoppedAt() != null) ? "stopped" : "finished");
+        var status = runs.stream().map(RunRecord::status).filter(s -> !s.evaluated()).findFirst()
+                .orElse(runs.stream().anyMatch(r -> r.status() == RunStatus.STOPPED) ? RunStatus.STOPPED : RunStatus.FINISHED);
         var lines = new ArrayList<String>();
         for (var r : runs) for (var e : events.apply(r.id())) lines.add(r.id() + " " + e);
         double noise = before.noise().used();
         return new ExperimentResult(trial, runs.stream().map(RunRecord::id).toList(), first.proposer(),
                 first.hypothesis(), first.change() == null ? "" : first.change().describe(), h.diffFromParent(first),
-                status, mean, metrics, before.bestMetric(), mean == null ? null : mean - before.bestMetric(), noise,
+                status.id(), mean, metrics, before.bestMetric(), mean == null ? null : mean - before.bestMetric(), noise,
                 mean == null ? null : (before.bestMetric() - mean) / noise, d == null ? null : d.decision().id(),
                 d == null ? null : d.rationale(), diagnostics.summary(), lines, after.bestMetric());
     }

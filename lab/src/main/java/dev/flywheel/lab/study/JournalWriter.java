@@ -5,10 +5,10 @@ import dev.flywheel.lab.journal.ProgressChart;
 import dev.flywheel.lab.journal.ResultsTsv;
 import dev.flywheel.lab.journal.RunEntry;
 import dev.flywheel.lab.journal.Summary;
+import dev.flywheel.lab.run.Outcome;
 import dev.flywheel.lab.store.NoteRecord;
 import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunRecord;
-import dev.flywheel.lab.store.RunStatus;
 import dev.flywheel.lab.store.Store;
 
 import java.nio.file.Files;
@@ -93,10 +93,12 @@ final class JournalWriter {
             case SCALE -> "scale check: " + change;
             case EXPERIMENT -> change + (r.recipe().seed() != h.start().seed() ? " (" + seed + ")" : "");
         };
-        if (r.stoppedAt() != null) text += String.format(Locale.ROOT, " (stopped early at %.0f%%)", 100 * r.stoppedAt());
-        if (r.status().isFinal() && r.status() != RunStatus.FINISHED && r.error() != null)
-            text += " — " + StudyState.oneLine(r.error(), 120);
-        return text;
+        return text + switch (r.outcome()) {
+            case null -> "";
+            case Outcome.Finished f -> "";
+            case Outcome.StoppedEarly s -> String.format(Locale.ROOT, " (stopped early at %.0f%%)", 100 * s.progress());
+            case Outcome failed -> failed.reason() == null ? "" : " — " + StudyState.oneLine(failed.reason(), 120);
+        };
     }
 
     /** The run's guard and executor events, one line each. */

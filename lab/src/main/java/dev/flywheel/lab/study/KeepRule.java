@@ -1,5 +1,7 @@
 package dev.flywheel.lab.study;
 
+import dev.flywheel.lab.run.Outcome;
+
 import java.util.List;
 import java.util.Locale;
 
@@ -22,10 +24,18 @@ public final class KeepRule {
     /** The verdict and why, in words for the journal; {@code sigmas} is how many σ the mean beat the best by. */
     public record Verdict(Kind kind, String rationale, Double mean, Double delta, Double sigmas) {}
 
-    /** One run of the change: its metric when it finished, else how it ended. */
-    public record Outcome(String run, String status, Double metric, Double stoppedAt, String error) {
-        boolean finished() {
-            return status.equals("finished") && stoppedAt == null && metric != null && Double.isFinite(metric);
+    /** One run of the change: how it ended, and its metric (null when it has none). */
+    public record Run(Outcome end, Double metric) {
+        public Run {
+            if (end == null) throw new IllegalArgumentException("a run that has not ended cannot be decided on");
+        }
+
+        public static Run finished(double metric) {
+            return new Run(Outcome.FINISHED, metric);
+        }
+
+        boolean complete() {
+            return end.finished() && metric != null && Double.isFinite(metric);
         }
     }
 
@@ -36,18 +46,15 @@ public final class KeepRule {
      * @param runs           the change's runs so far, in order
      * @param confirmAllowed whether the budget has a run left to confirm a close call
      */
-    public static Verdict decide(double best, double noise, double k, List<Outcome> runs, boolean confirmAllowed) {
+    public static Verdict decide(double best, double noise, double k, List<Run> runs, boolean confirmAllowed) {
         if (runs.isEmpty()) throw new IllegalArgumentException("no runs to decide on");
         for (var r : runs) {
-            if (r.status().equals("finished") && r.stoppedAt() != null)
-                return new Verdict(Kind.DISCARD, String.format(Locale.ROOT, "stopped early at %.0f%% of its budget: its "
-                        + "learning curve was clearly behind the best run's at the same point", 100 * r.stoppedAt()),
-                        r.metric(), r.metric() == null ? null : r.metric() - best, null);
-            if (!r.finished())
-                return new Verdict(Kind.DISCARD, r.status() + (r.error() == null || r.error().isBlank() ? ""
-                        : ": " + r.error()) + "; a failed run is a result: the change is discarded", null, null, null);
+            if (r.end() instanceof Outcome.StoppedEarly)
+                return new Verdict(Kind.DISCARD, whyDiscarded(r.end()), r.metric(),
+                        r.metric() == null ? null : r.metric() - best, null);
+            if (!r.complete()) return new Verdict(Kind.DISCARD, whyDiscarded(r.end()), null, null, null);
         }
-        double mean = runs.stream().mapToDouble(Outcome::metric).average().orElseThrow();
+        double mean = runs.stream().mapToDouble(Run::metric).average().orElseThrow();
         double delta = mean - best;
         double z = -delta / noise;
         int n = runs.size();
@@ -70,6 +77,16 @@ public final class KeepRule {
         }
         if (z > k) return new Verdict(Kind.KEEP, measured + ": clears " + bar + "; kept", mean, delta, z);
         return new Verdict(Kind.DISCARD, measured + ": does not clear " + bar + "; discarded", mean, delta, z);
+    }
+
+    /** Why a run that did not complete its budget with a metric discards its change, in the journal's words. */
+    static String whyDiscarded(Outcome end) {
+        if (end instanceof Outcome.StoppedEarly s)
+            return String.format(Locale.ROOT, "stopped early at %.0f%% of its budget: its learning curve was clearly "
+                    + "behind the best run's at the same point", 100 * s.progress());
+        String why = end.reason();
+        return end.status().id() + (why == null || why.isBlank() ? "" : ": " + why)
+                + "; a failed run is a result: the change is discarded";
     }
 
     private static String fmt(double x) {

@@ -42,8 +42,8 @@ final class Ledger {
         return put(store.startRun(run));
     }
 
-    synchronized RunRecord finished(String run, RunOutcome outcome, Double stoppedAt) {
-        return put(store.finishRun(run, outcome, stoppedAt));
+    synchronized RunRecord finished(String run, RunOutcome outcome) {
+        return put(store.finishRun(run, outcome));
     }
 
     synchronized RunRecord testMetric(String run, double value) {

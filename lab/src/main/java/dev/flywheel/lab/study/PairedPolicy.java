@@ -161,11 +161,7 @@ final class PairedPolicy {
                 " This change was tried %d time%s before; each try spends from the error budget.", tries, tries == 1 ? "" : "s");
         for (var r : runs) {
             if (!StudyHistory.complete(r)) {
-                String why = r.stoppedAt() != null
-                        ? String.format(Locale.ROOT, "stopped early at %.0f%% of its budget: its learning curve was "
-                        + "clearly behind the best run's at the same point", 100 * r.stoppedAt())
-                        : r.status().id() + (r.error() == null || r.error().isBlank() ? "" : ": " + r.error())
-                        + "; a failed run is a result: the change is discarded";
+                String why = KeepRule.whyDiscarded(r.outcome());
                 return new Call.Decide(records(study, runs, parent, Decision.DISCARD, Double.NaN, why + resubmitted), false);
             }
         }

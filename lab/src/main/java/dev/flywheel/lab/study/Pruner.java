@@ -1,9 +1,9 @@
 package dev.flywheel.lab.study;
 
 import dev.flywheel.lab.exec.EarlyStop;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunRecord;
-import dev.flywheel.lab.store.RunStatus;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +47,7 @@ record Pruner(List<Rung> rungs) {
         var b = st.bestRecipe().schedule();
         if (s.kind() != b.kind() || s.decayFraction() != b.decayFraction()) return EarlyStop.NONE;
         var reference = history.trial(st.bestExperiment()).stream()
-                .filter(r -> r.status() == RunStatus.FINISHED && r.stoppedAt() == null).toList();
+                .filter(r -> r.status() == RunStatus.FINISHED).toList();
         var baseline = history.runsOf(Role.BASELINE).stream().filter(r -> r.status() == RunStatus.FINISHED).toList();
         if (reference.isEmpty()) return EarlyStop.NONE;
         var out = new ArrayList<EarlyStop.Rung>();

@@ -11,11 +11,12 @@ import dev.flywheel.lab.exec.ResultFile;
 import dev.flywheel.lab.exec.RunJob;
 import dev.flywheel.lab.exec.RunWatcher;
 import dev.flywheel.lab.run.EventKind;
+import dev.flywheel.lab.run.Outcome;
 import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.run.RunResult;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.store.RunOutcome;
 import dev.flywheel.lab.store.RunRecord;
-import dev.flywheel.lab.store.RunStatus;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -115,8 +116,7 @@ final class RunScheduler {
         Pause.at("run-recorded");
         pruneOptimizerState(job.spec().checkpointDir());
         saveSpent.run();
-        listener.runEnded(run.id(), ended.stoppedAt() != null ? "stopped" : ended.status().id(), ended.metric(),
-                result.wallSeconds());
+        listener.runEnded(run.id(), ended.status().id(), ended.metric(), result.wallSeconds());
     }
 
     private RunRecord record(RunRecord run, RunResult r) {
@@ -124,32 +124,31 @@ final class RunScheduler {
         var store = ledger.store();
         if (store.events(run.id()).isEmpty())
             for (var e : r.events()) if (e.kind() == EventKind.KILLED) store.recordEvent(run.id(), e);
-        var o = outcome(r, settings.metric());
-        return ledger.finished(run.id(), o.outcome(), o.stoppedAt());
+        return ledger.finished(run.id(), outcome(r, settings.metric()));
     }
 
-    /** How a run's result is recorded: its status, metric, and the budget fraction where it was stopped early. */
-    record Recorded(RunOutcome outcome, Double stoppedAt) {}
-
-    static Recorded outcome(RunResult r, Metric metric) {
+    /**
+     * How a run's result is recorded: how it ended and what it measured. A run that finished (or was stopped early)
+     * with a metric that is not finite diverged; a run whose process was killed was killed, not crashed.
+     */
+    static RunOutcome outcome(RunResult r, Metric metric) {
         double value = metric == Metric.VAL_LOSS ? r.valLoss() : r.valBpb();
         String ck = r.checkpoint() == null ? null : r.checkpoint().toString();
         return switch (r.status()) {
-            case FINISHED, STOPPED -> {
-                if (!Double.isFinite(value))
-                    yield new Recorded(RunOutcome.failed(RunStatus.DIVERGED, "the validation metric is not finite ("
-                            + value + ")", r.steps(), r.tokens(), r.trainSeconds()), null);
-                Double stoppedAt = r.status() == dev.flywheel.lab.run.RunStatus.STOPPED ? stoppedAt(r) : null;
-                yield new Recorded(new RunOutcome(RunStatus.FINISHED, value, r.steps(), r.tokens(), r.trainSeconds(), ck,
-                        stoppedAt == null ? null : stopMessage(r)), stoppedAt);
-            }
-            case DIVERGED -> new Recorded(new RunOutcome(RunStatus.DIVERGED, Double.isFinite(value) ? value : null,
-                    r.steps(), r.tokens(), r.trainSeconds(), ck, r.error() != null ? r.error()
+            case FINISHED, STOPPED -> Double.isFinite(value)
+                    ? new RunOutcome(r.status() == RunStatus.STOPPED ? new Outcome.StoppedEarly(stoppedAt(r), stopMessage(r))
+                    : Outcome.FINISHED, value, r.steps(), r.tokens(), r.trainSeconds(), ck)
+                    : RunOutcome.failed(new Outcome.Diverged("the validation metric is not finite (" + value + ")"),
+                    r.steps(), r.tokens(), r.trainSeconds());
+            case DIVERGED -> new RunOutcome(new Outcome.Diverged(r.error() != null ? r.error()
                     : r.events().stream().filter(e -> e.kind() == EventKind.DIVERGENCE).map(RunEvent::message)
-                    .findFirst().orElse("the run diverged")), null);
-            default -> new Recorded(RunOutcome.failed(r.events().stream().anyMatch(e -> e.kind() == EventKind.KILLED)
-                    ? RunStatus.KILLED : RunStatus.CRASHED, r.error() == null ? "the run crashed" : r.error(),
-                    r.steps(), r.tokens(), r.trainSeconds()), null);
+                    .findFirst().orElse("the run diverged")), Double.isFinite(value) ? value : null,
+                    r.steps(), r.tokens(), r.trainSeconds(), ck);
+            case QUEUED, RUNNING, CRASHED, KILLED -> {
+                String why = r.error() == null ? "the run crashed" : r.error();
+                yield RunOutcome.failed(r.status() == RunStatus.KILLED || r.events().stream().anyMatch(e -> e.kind() == EventKind.KILLED)
+                        ? new Outcome.Killed(why) : new Outcome.Crashed(why), r.steps(), r.tokens(), r.trainSeconds());
+            }
         };
     }
 

@@ -5,8 +5,8 @@ import dev.flywheel.lab.Metric;
 import dev.flywheel.lab.exec.Files2;
 import dev.flywheel.lab.exec.RunJob;
 import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.store.RunRecord;
-import dev.flywheel.lab.store.RunStatus;
 import dev.flywheel.lab.store.Store;
 
 import java.nio.file.Path;
@@ -66,7 +66,7 @@ final class RunViews {
         var log = settings.dir().resolve("runs").resolve(runId).resolve(RunJob.LOG_FILE);
         return new RunDetails(JournalWriter.row(h, run), run.recipe(), h.diffFromParent(run),
                 Recipe.diff(h.start(), run.recipe()), curve(run).downsample(64), evals, JournalWriter.eventLines(store, runId),
-                diagnostics(run), run.error(), run.checkpointPath(), run.status() == RunStatus.FINISHED ? null : logTail(log));
+                diagnostics(run), run.error(), run.checkpointPath(), run.status().evaluated() ? null : logTail(log));
     }
 
     /** The end of a run's log, or null without one. */

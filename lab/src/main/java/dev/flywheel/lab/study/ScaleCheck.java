@@ -1,10 +1,10 @@
 package dev.flywheel.lab.study;
 
 import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.search.Dimension;
 import dev.flywheel.lab.search.SearchSpace;
 import dev.flywheel.lab.store.RunRecord;
-import dev.flywheel.lab.store.RunStatus;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

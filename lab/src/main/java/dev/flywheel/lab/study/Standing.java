@@ -4,7 +4,6 @@ import dev.flywheel.lab.recipe.Recipe;
 import dev.flywheel.lab.store.Decision;
 import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunRecord;
-import dev.flywheel.lab.store.RunStatus;
 
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -97,7 +96,7 @@ public record Standing(String baselineRun, Double baselineMetric, String bestExp
     /** The finished run whose metric is closest to the runs' mean: it stands for them (its curve, its checkpoint). */
     private static String closestToMean(List<RunRecord> runs, RunRecord fallback) {
         double m = mean(metrics(runs));
-        return runs.stream().filter(r -> r.status() == RunStatus.FINISHED && r.metric() != null)
+        return runs.stream().filter(r -> r.status().evaluated() && r.metric() != null)
                 .min(Comparator.comparingDouble(r -> Math.abs(r.metric() - m))).map(RunRecord::id).orElse(fallback.id());
     }
 

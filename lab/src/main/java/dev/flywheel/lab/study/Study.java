@@ -7,6 +7,7 @@ import dev.flywheel.lab.exec.EarlyStop;
 import dev.flywheel.lab.exec.Executor;
 import dev.flywheel.lab.recipe.Recipe;
 import dev.flywheel.lab.run.RecipeRunner;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.search.Change;
 import dev.flywheel.lab.search.ChangeResult;
 import dev.flywheel.lab.store.NewRun;

@@ -1,11 +1,11 @@
 package dev.flywheel.lab.study;
 
 import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.store.DecisionRecord;
 import dev.flywheel.lab.store.NoteRecord;
 import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunRecord;
-import dev.flywheel.lab.store.RunStatus;
 import dev.flywheel.lab.store.Store;
 
 import java.util.ArrayList;
@@ -142,7 +142,7 @@ public record StudyHistory(Recipe start, List<RunRecord> runs, Map<String, Decis
 
     /** Whether the run finished its whole budget with a metric: the runs a decision and the noise floor count. */
     public static boolean complete(RunRecord r) {
-        return r.status() == RunStatus.FINISHED && r.stoppedAt() == null && r.metric() != null;
+        return r.status() == RunStatus.FINISHED && r.metric() != null;
     }
 
     // ---- seeds and diffs ------------------------------------------------------------------------------------------

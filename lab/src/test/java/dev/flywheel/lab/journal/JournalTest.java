@@ -1,9 +1,9 @@
 package dev.flywheel.lab.journal;
 
 import dev.flywheel.lab.Metric;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.store.Decision;
 import dev.flywheel.lab.store.NoteRecord;
-import dev.flywheel.lab.store.RunStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -3,6 +3,7 @@ package dev.flywheel.lab.store;
 import dev.flywheel.lab.run.EventAction;
 import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RunEvent;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.Metric;
 import dev.flywheel.lab.recipe.Recipe;

@@ -5,7 +5,9 @@ import dev.flywheel.lab.Metric;
 import dev.flywheel.lab.recipe.Recipe;
 import dev.flywheel.lab.run.EventAction;
 import dev.flywheel.lab.run.EventKind;
+import dev.flywheel.lab.run.Outcome;
 import dev.flywheel.lab.run.RunEvent;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.search.Change;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -138,9 +140,30 @@ class StoreTest {
         assertThatThrownBy(() -> store.startRun(id)).isInstanceOf(LabException.class)
                 .hasMessage("run s-001 already ended (finished); queue a new run to repeat it");
         assertThatThrownBy(() -> store.finishRun("s-999", outcome)).hasMessageStartingWith("run s-999 does not exist");
-        assertThatThrownBy(() -> new RunOutcome(RunStatus.RUNNING, null, null, null, null, null, null))
-                .hasMessageContaining("needs a final status");
+        assertThatThrownBy(() -> new RunOutcome(null, null, null, null, null, null))
+                .hasMessageContaining("needs an end");
         assertThat(store.setTestMetric(id, 1.9).testMetric()).isEqualTo(1.9);
+    }
+
+    @Test
+    void aRunStoppedEarlyIsStoredAsFinishedWithStoppedAtAndReadBackAsStopped() throws Exception {
+        store.createStudy(study("s"));
+        var id = store.queueRun(new NewRun(null, "s", Recipe.defaults(), null, null, "builtin", null)).id();
+        store.startRun(id);
+        var end = new Outcome.StoppedEarly(0.5, "stopped early at rung 1");
+        var stopped = store.finishRun(id, new RunOutcome(end, 2.4, 50L, 1000L, 1.0, "ck"));
+        assertThat(stopped.status()).isEqualTo(RunStatus.STOPPED);
+        assertThat(stopped.stoppedAt()).isEqualTo(0.5);
+        assertThat(stopped.error()).isEqualTo("stopped early at rung 1");
+        assertThat(stopped.outcome()).isEqualTo(end);
+        // the columns keep the words of stores written before `stopped` was a status, so both read the same
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("lab/lab.db"));
+             var rs = c.createStatement().executeQuery("select status, stopped_at from runs where id = '" + id + "'")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString("status")).isEqualTo("finished");
+            assertThat(rs.getDouble("stopped_at")).isEqualTo(0.5);
+        }
+        assertThat(store.unfinishedRuns("s")).isEmpty();
     }
 
     @Test
@@ -148,7 +171,7 @@ class StoreTest {
         store.createStudy(study("s"));
         var done = store.queueRun(new NewRun(null, "s", Recipe.defaults(), null, null, "baseline", null)).id();
         store.startRun(done);
-        store.finishRun(done, RunOutcome.failed(RunStatus.DIVERGED, "loss went to NaN at step 40", 40L, 80_000L, 3.5));
+        store.finishRun(done, RunOutcome.failed(new Outcome.Diverged("loss went to NaN at step 40"), 40L, 80_000L, 3.5));
         var interrupted = store.queueRun(new NewRun(null, "s", Recipe.defaults().with("model.layers", 2), null, null, "builtin", null)).id();
         store.startRun(interrupted);
         for (int step = 0; step < 10; step++) store.recordMetric(interrupted, step, "loss", 5.0 - step * 0.1);

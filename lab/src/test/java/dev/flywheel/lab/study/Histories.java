@@ -1,12 +1,12 @@
 package dev.flywheel.lab.study;
 
 import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.search.Change;
 import dev.flywheel.lab.store.Decision;
 import dev.flywheel.lab.store.DecisionRecord;
 import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunRecord;
-import dev.flywheel.lab.store.RunStatus;
 
 import java.time.Instant;
 
@@ -67,7 +67,7 @@ final class Histories {
         return runs;
     }
 
-    /** Appends a run that ended: finished with {@code metric}, or crashed when it is null. */
+    /** Appends a run that ended: finished (or stopped early at {@code stoppedAt}) with {@code metric}, or crashed when it is null. */
     RunRecord run(Recipe recipe, String parent, Change change, Role role, String trial, Double metric, Double stoppedAt,
                   Double wallSeconds) {
         ordinal++;
@@ -75,7 +75,7 @@ final class Histories {
         var start = Instant.ofEpochSecond(1_000_000 + ordinal * 1000L);
         var r = new RunRecord(id, STUDY, ordinal, recipe.canonicalJson(), recipe.hash(), parent,
                 change == null ? null : change.toJson(), role == Role.BASELINE ? "baseline" : "builtin", "why",
-                metric == null ? RunStatus.CRASHED : RunStatus.FINISHED, 1, metric, null, 100L, 1000L, 10.0,
+                metric == null ? RunStatus.CRASHED : stoppedAt != null ? RunStatus.STOPPED : RunStatus.FINISHED, 1, metric, null, 100L, 1000L, 10.0,
                 start, start, wallSeconds == null ? null : start.plusMillis((long) (wallSeconds * 1000)), null,
                 metric == null ? "boom" : null, trial == null ? id : trial, role, stoppedAt);
         history = history.withRun(r);

@@ -1,7 +1,8 @@
 package dev.flywheel.lab.study;
 
 import dev.flywheel.lab.study.KeepRule.Kind;
-import dev.flywheel.lab.study.KeepRule.Outcome;
+import dev.flywheel.lab.run.Outcome;
+import dev.flywheel.lab.study.KeepRule.Run;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -12,8 +13,8 @@ import static org.assertj.core.api.Assertions.within;
 /** The keep/discard rule and the noise floor it measures against. */
 class KeepRuleTest {
 
-    static Outcome finished(double metric) {
-        return new Outcome("r", "finished", metric, null, null);
+    static Run finished(double metric) {
+        return Run.finished(metric);
     }
 
     @Test
@@ -42,12 +43,12 @@ class KeepRuleTest {
 
     @Test
     void failedAndStoppedRunsAreDiscardedResults() {
-        var crashed = KeepRule.decide(2.0, 0.01, 2, List.of(new Outcome("r", "crashed", null, null, "out of memory")), true);
+        var crashed = KeepRule.decide(2.0, 0.01, 2, List.of(new Run(new Outcome.Crashed("out of memory"), null)), true);
         assertThat(crashed.kind()).isEqualTo(Kind.DISCARD);
         assertThat(crashed.rationale()).startsWith("crashed: out of memory");
-        var diverged = KeepRule.decide(2.0, 0.01, 2, List.of(finished(1.9), new Outcome("s", "diverged", null, null, null)), true);
+        var diverged = KeepRule.decide(2.0, 0.01, 2, List.of(finished(1.9), new Run(new Outcome.Diverged(null), null)), true);
         assertThat(diverged.kind()).isEqualTo(Kind.DISCARD);
-        var stopped = KeepRule.decide(2.0, 0.01, 2, List.of(new Outcome("r", "finished", 2.4, 0.5, null)), true);
+        var stopped = KeepRule.decide(2.0, 0.01, 2, List.of(new Run(new Outcome.StoppedEarly(0.5, "successive halving"), 2.4)), true);
         assertThat(stopped.kind()).isEqualTo(Kind.DISCARD);
         assertThat(stopped.rationale()).contains("stopped early at 50%");
     }
