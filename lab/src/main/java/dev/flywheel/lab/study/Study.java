@@ -2,7 +2,6 @@ package dev.flywheel.lab.study;
 
 import dev.flywheel.data.prep.DataCache;
 import dev.flywheel.lab.LabException;
-import dev.flywheel.lab.Pause;
 import dev.flywheel.lab.exec.EarlyStop;
 import dev.flywheel.lab.exec.Executor;
 import dev.flywheel.lab.recipe.Recipe;
@@ -14,7 +13,6 @@ import dev.flywheel.lab.store.NewRun;
 import dev.flywheel.lab.store.NewStudy;
 import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunRecord;
-import dev.flywheel.lab.store.RunStatus;
 import dev.flywheel.lab.store.Store;
 
 import java.nio.file.Path;
