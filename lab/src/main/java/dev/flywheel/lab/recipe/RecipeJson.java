@@ -37,6 +37,14 @@ final class RecipeJson {
 
     static final ObjectMapper MAPPER = Json.MAPPER;
 
+    /**
+     * Recipes written before the fixed yardstick scored {@code eval.batches} batches of 8 windows of model.seq
+     * tokens; they are read as {@code eval.tokens} = batches × 8 × 128, the tokens they scored at the default
+     * context (the yardstick no longer depends on the context: docs/yardstick.md).
+     */
+    static final String LEGACY_EVAL_BATCHES = "batches";
+    static final long LEGACY_TOKENS_PER_BATCH = 8 * 128;
+
     static Recipe read(Path file) {
         String text;
         try {
@@ -64,6 +72,11 @@ final class RecipeJson {
         try {
             var merged = tree(Recipe.defaults());
             var problems = new ArrayList<Problem>();
+            if (tree.path("eval") instanceof ObjectNode eval && eval.has(LEGACY_EVAL_BATCHES)) {
+                var batches = eval.remove(LEGACY_EVAL_BATCHES);
+                if (!eval.has("tokens") && batches.canConvertToLong())
+                    eval.put("tokens", batches.asLong() * LEGACY_TOKENS_PER_BATCH);
+            }
             merge(merged, tree, RecipeSchema.root(), problems);
             if (!problems.isEmpty()) throw new RecipeException(problems);
             return bind(merged);
@@ -85,7 +98,19 @@ final class RecipeJson {
     static Recipe apply(Recipe base, Map<String, ?> changes) {
         var tree = tree(base);
         var problems = new ArrayList<Problem>();
-        flattenChanges("", changes, new LinkedHashMap<>()).forEach((path, raw) -> {
+        var flat = flattenChanges("", changes, new LinkedHashMap<>());
+        var batches = flat.remove("eval." + LEGACY_EVAL_BATCHES);
+        if (batches != null && !flat.containsKey("eval.tokens")) {
+            try {
+                double n = Double.parseDouble(String.valueOf(batches).strip());
+                if (n != Math.rint(n)) throw new NumberFormatException();
+                flat.put("eval.tokens", (long) n * LEGACY_TOKENS_PER_BATCH);
+            } catch (NumberFormatException e) {
+                problems.add(new Problem("eval.batches", "eval.batches is now eval.tokens (tokens of the validation split "
+                        + "scored); give eval.tokens a whole number such as 65536 (got " + batches + ")"));
+            }
+        }
+        flat.forEach((path, raw) -> {
             var field = RecipeSchema.field(path);
             if (field.isEmpty()) {
                 problems.add(new Problem(path, RecipeSchema.unknownPathMessage(path)));
