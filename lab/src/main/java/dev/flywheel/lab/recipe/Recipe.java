@@ -129,6 +129,16 @@ public record Recipe(Data data, Model model, Optimizer optimizer, Schedule sched
         return RecipeJson.flatten(this);
     }
 
+    /**
+     * A setting renamed since recipes were first written, as the setting it is today — {@code eval.batches: n} is
+     * {@code eval.tokens: n × 1024} — or null when {@code path} was not renamed.
+     *
+     * @throws RecipeException when the old setting's value cannot be carried over
+     */
+    public static Map.Entry<String, Object> renamed(String path, Object value) {
+        return RecipeJson.renamed(path, value);
+    }
+
     /** This recipe with one setting changed (no search-space restrictions; a study applies changes through its search space). */
     public Recipe with(String path, Object value) {
         return with(java.util.Collections.singletonMap(path, value));

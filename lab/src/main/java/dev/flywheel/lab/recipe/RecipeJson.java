@@ -45,6 +45,19 @@ final class RecipeJson {
     static final String LEGACY_EVAL_BATCHES = "batches";
     static final long LEGACY_TOKENS_PER_BATCH = 8 * 128;
 
+    /** The setting today of a renamed one ({@code eval.batches}), or null when {@code path} was not renamed. */
+    static Map.Entry<String, Object> renamed(String path, Object raw) {
+        if (!RecipeSchema.normalize(path).equals("eval." + LEGACY_EVAL_BATCHES)) return null;
+        try {
+            double n = Double.parseDouble(String.valueOf(raw).strip());
+            if (n != Math.rint(n)) throw new NumberFormatException();
+            return Map.entry("eval.tokens", (long) n * LEGACY_TOKENS_PER_BATCH);
+        } catch (NumberFormatException e) {
+            throw RecipeException.of("eval.batches", "eval.batches is now eval.tokens (tokens of the validation split "
+                    + "scored); give eval.tokens a whole number such as 65536 (got " + raw + ")");
+        }
+    }
+
     static Recipe read(Path file) {
         String text;
         try {
@@ -98,18 +111,16 @@ final class RecipeJson {
     static Recipe apply(Recipe base, Map<String, ?> changes) {
         var tree = tree(base);
         var problems = new ArrayList<Problem>();
-        var flat = flattenChanges("", changes, new LinkedHashMap<>());
-        var batches = flat.remove("eval." + LEGACY_EVAL_BATCHES);
-        if (batches != null && !flat.containsKey("eval.tokens")) {
+        var flat = new LinkedHashMap<String, Object>();
+        flattenChanges("", changes, new LinkedHashMap<>()).forEach((path, raw) -> {
             try {
-                double n = Double.parseDouble(String.valueOf(batches).strip());
-                if (n != Math.rint(n)) throw new NumberFormatException();
-                flat.put("eval.tokens", (long) n * LEGACY_TOKENS_PER_BATCH);
-            } catch (NumberFormatException e) {
-                problems.add(new Problem("eval.batches", "eval.batches is now eval.tokens (tokens of the validation split "
-                        + "scored); give eval.tokens a whole number such as 65536 (got " + batches + ")"));
+                var now = renamed(path, raw);
+                if (now == null) flat.put(path, raw);
+                else flat.putIfAbsent(now.getKey(), now.getValue());
+            } catch (RecipeException e) {
+                problems.addAll(e.problems());
             }
-        }
+        });
         flat.forEach((path, raw) -> {
             var field = RecipeSchema.field(path);
             if (field.isEmpty()) {

@@ -16,11 +16,9 @@ import dev.flywheel.engine.LrSchedule;
 import dev.flywheel.engine.ModelConfig;
 import dev.flywheel.engine.OptimizerConfig;
 import dev.flywheel.engine.Parallel;
-import dev.flywheel.engine.TrainBudget;
 import dev.flywheel.engine.TrainConfig;
 import dev.flywheel.engine.Trainer;
 import dev.flywheel.lab.Json;
-import dev.flywheel.lab.budget.RunBudget;
 import dev.flywheel.lab.recipe.Recipe;
 
 import java.nio.file.Files;
@@ -60,16 +58,6 @@ public final class RecipeRunner {
         return kind == Tokenizer.Kind.BPE ? s.withVocabSize(data.vocab()) : s;
     }
 
-    /** The engine's budget for a recipe's run budget. */
-    public static TrainBudget trainBudget(RunBudget b) {
-        return switch (b) {
-            case RunBudget.Seconds s -> new TrainBudget.Seconds(s.seconds());
-            case RunBudget.Steps s -> new TrainBudget.Steps(s.steps());
-            case RunBudget.Tokens t -> new TrainBudget.Tokens(t.tokens());
-            case RunBudget.Flops f -> new TrainBudget.Flops(f.flops());
-        };
-    }
-
     public static TrainConfig trainConfig(Recipe r) {
         var o = r.optimizer();
         var opt = new OptimizerConfig(o.name() == Recipe.Optimizer.Algorithm.MUON ? OptimizerConfig.Kind.MUON
@@ -79,7 +67,7 @@ public final class RecipeRunner {
         var s = r.schedule();
         var schedule = LrSchedule.parse(s.kind().id(), s.warmup(), s.decayFraction(), o.minLr() / o.lr());
         return new TrainConfig(r.batch().size(), r.model().seq(), r.batch().accum(), opt, schedule,
-                trainBudget(r.runBudget()), r.eval().every(), 1, r.seed());
+                r.runBudget().toEngine(), r.eval().every(), 1, r.seed());
     }
 
     /** Prepares (or reuses) a recipe's data. */
