@@ -27,7 +27,7 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "PATH", description = "A text file, or a prepared data directory "
             + "(default: the data the checkpoint was trained on).")
     Path data;
-    @Option(names = "--tokens", defaultValue = "65536", description = "Tokens to score, in spans of 1024 spread over "
+    @Option(names = "--tokens", defaultValue = "131072", description = "Tokens to score, in spans of 1024 spread over "
             + "the text (all of it if it has fewer), the same whatever the model's context: a study's yardstick "
             + "(default: ${DEFAULT-VALUE}, a recipe's eval.tokens).")
     long tokens;

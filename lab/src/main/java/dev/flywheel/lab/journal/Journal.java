@@ -141,11 +141,11 @@ public final class Journal {
         if (wallClock(h.runBudget()))
             out.append("\nRuns are budgeted in wall-clock time: how many steps a run takes depends on how fast and how busy ")
                     .append("the machine was while it ran, so the noise floor includes the machine's speed drift as well as ")
-                    .append("the seeds' (a compute budget such as `--run-budget 200k tokens` takes the machine out).\n");
+                    .append("the seeds' (a compute budget such as `--run-budget 250k tokens` takes the machine out).\n");
         return out.toString();
     }
 
-    /** Whether a run budget as written (30s, 200k tokens) is one of wall-clock time. */
+    /** Whether a run budget as written (30s, 250k tokens) is one of wall-clock time. */
     static boolean wallClock(String runBudget) {
         if (runBudget == null) return false;
         try {

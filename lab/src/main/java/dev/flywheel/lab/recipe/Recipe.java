@@ -78,7 +78,7 @@ public record Recipe(Data data, Model model, Optimizer optimizer, Schedule sched
     private static final Recipe DEFAULTS = new Recipe(Data.DEFAULT, Model.DEFAULT, Optimizer.DEFAULT, Schedule.DEFAULT,
             Batch.DEFAULT, Budget.DEFAULT, 1337, Eval.DEFAULT, Guard.DEFAULT, List.of());
 
-    /** The starting recipe: a 4-layer, 128-wide GPT on the JDK's sources, 200k tokens of AdamW. */
+    /** The starting recipe: a 4-layer, 128-wide GPT on the JDK's sources, 250k tokens of AdamW. */
     public static Recipe defaults() {
         return DEFAULTS;
     }
@@ -416,7 +416,7 @@ public record Recipe(Data data, Model model, Optimizer optimizer, Schedule sched
         }
 
         /** Tokens, not seconds: a run's steps, learning-rate schedule and metric then do not depend on the machine. */
-        static final Budget DEFAULT = new Budget(Kind.TOKENS, 200_000);
+        static final Budget DEFAULT = new Budget(Kind.TOKENS, 250_000);
 
         public Budget {
             Objects.requireNonNull(kind, "budget.kind");
@@ -444,8 +444,8 @@ public record Recipe(Data data, Model model, Optimizer optimizer, Schedule sched
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
     public record Eval(int tokens, int every) {
 
-        /** 64 spans of 1024 tokens: a standard error well below the seed noise of the default study (docs/yardstick.md). */
-        static final Eval DEFAULT = new Eval(65_536, 0);
+        /** 128 spans of 1024 tokens: in a comparison, a sampling error a third of the default study's seed noise (docs/yardstick.md). */
+        static final Eval DEFAULT = new Eval(131_072, 0);
 
         public Eval {
             Check.range(tokens, 1, 1 << 26, "eval.tokens", "the tokens of the validation split each evaluation scores");

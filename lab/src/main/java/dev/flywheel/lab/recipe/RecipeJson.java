@@ -54,7 +54,7 @@ final class RecipeJson {
             return Map.entry("eval.tokens", (long) n * LEGACY_TOKENS_PER_BATCH);
         } catch (NumberFormatException e) {
             throw RecipeException.of("eval.batches", "eval.batches is now eval.tokens (tokens of the validation split "
-                    + "scored); give eval.tokens a whole number such as 65536 (got " + raw + ")");
+                    + "scored); give eval.tokens a whole number such as 131072 (got " + raw + ")");
         }
     }
 

@@ -23,8 +23,9 @@ import java.util.List;
  *
  * <p>The spans are the sampling units of the evaluation's own standard error ({@link Score#bpbStdErr}): the
  * ratio-estimator error of bits per byte over K spans, which says how far the score of these bytes may sit from the
- * score of the whole split's distribution. Every recipe is scored on the same spans, so that error is shared by all of
- * them and mostly cancels in a comparison; it is reported so that it can be checked to be small next to seed noise.
+ * score of the whole split's distribution. Every recipe is scored on the same spans, so most of that error (how hard
+ * each span is) is shared and cancels in a comparison; what is left is {@link Score#differenceStdErr}, which is what
+ * should be small next to seed noise.
  */
 public final class Yardstick {
 
@@ -74,10 +75,28 @@ public final class Yardstick {
      * The evaluation and its own sampling error.
      *
      * @param bpbStdErr standard error of bits per byte over the spans (NaN with fewer than two)
+     * @param spanNats  nats of each span's scored tokens
+     * @param spanBytes UTF-8 bytes of each span's scored tokens
      */
-    public record Score(Trainer.EvalResult result, double bpbStdErr, int spans) {
+    public record Score(Trainer.EvalResult result, double bpbStdErr, double[] spanNats, long[] spanBytes) {
         public double bitsPerByte() {
             return result.bitsPerByte();
+        }
+
+        public int spans() {
+            return spanNats.length;
+        }
+
+        /**
+         * Standard error of {@code this − other} in bits per byte, two models scored on the same yardstick: the
+         * sampling error left in a comparison once what the spans share (how hard each span is) cancels.
+         */
+        public double differenceStdErr(Score other) {
+            if (!Arrays.equals(spanBytes, other.spanBytes))
+                throw new IllegalArgumentException("the two scores are not of the same yardstick");
+            var d = new double[spanNats.length];
+            for (int j = 0; j < d.length; j++) d[j] = spanNats[j] - other.spanNats[j];
+            return stdErr(d, spanBytes);
         }
     }
 
@@ -175,7 +194,7 @@ public final class Yardstick {
             spanNats[windows.get(w).span()] += rowNats[w];
             spanBytes[windows.get(w).span()] += rowBytes[w];
         }
-        return new Score(result, stdErr(spanNats, spanBytes), spans.size());
+        return new Score(result, stdErr(spanNats, spanBytes), spanNats, spanBytes);
     }
 
     /**

@@ -25,9 +25,9 @@ class RecipeTest {
              "optimizer": {"name": "adamw", "lr": 0.001, "min_lr": 0.0001, "beta1": 0.9, "beta2": 0.99, "eps": 1e-8, "weight_decay": 0.1, "grad_clip": 1.0, "muon_lr": 0.02, "muon_momentum": 0.95},
              "schedule": {"kind": "cosine", "warmup": 100, "decay_fraction": 0.2},
              "batch": {"size": 16, "accum": 1},
-             "budget": {"kind": "tokens", "amount": 200000},
+             "budget": {"kind": "tokens", "amount": 250000},
              "seed": 1337,
-             "eval": {"tokens": 65536, "every": 0},
+             "eval": {"tokens": 131072, "every": 0},
              "guard": {"policy": "remediate"},
              "inject": []
             }
@@ -43,7 +43,7 @@ class RecipeTest {
     void prettyJsonHasTheDocumentedShapeAndReadsBack() {
         var json = Recipe.defaults().toJson();
         assertThat(json).startsWith("{\n  \"data\": {\n    \"source\": \"jdk-src\",");
-        assertThat(json).contains("\"mlp_ratio\": 4.0", "\"eps\": 1e-8", "\"amount\": 200000\n", "\"tied_head\": true",
+        assertThat(json).contains("\"mlp_ratio\": 4.0", "\"eps\": 1e-8", "\"amount\": 250000\n", "\"tied_head\": true",
                 "\"rope_theta\": 10000.0", "\"inject\": []", "\"norm\": \"layernorm\"", "\"min_lr\": 0.0001");
         assertThat(json.indexOf("\"model\"")).isLessThan(json.indexOf("\"optimizer\""));
         assertThat(Recipe.parse(json, "x")).isEqualTo(Recipe.defaults());
@@ -56,7 +56,7 @@ class RecipeTest {
     void anyObjectMapperWritesTheSameShape() throws Exception {
         // Other modules (the web dashboard, the agent's tool results) serialise recipes with their own mappers.
         var plain = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(Recipe.defaults().with("inject", List.of("nan@3")));
-        assertThat(plain).contains("\"mlp_ratio\":4.0", "\"norm\":\"layernorm\"", "\"amount\":200000}", "\"tied_head\":true")
+        assertThat(plain).contains("\"mlp_ratio\":4.0", "\"norm\":\"layernorm\"", "\"amount\":250000}", "\"tied_head\":true")
                 .doesNotContain("mlpRatio", "LAYERNORM", "\"hash\":", "model_config", "modelConfig");
         assertThat(Recipe.parse(plain, "plain")).isEqualTo(Recipe.defaults().with("inject", List.of("nan@3")));
     }
@@ -79,7 +79,7 @@ class RecipeTest {
     void canonicalJsonIsCompactSortedAndStable() {
         var canonical = Recipe.defaults().canonicalJson();
         assertThat(canonical).doesNotContain(" ", "\n");
-        assertThat(canonical).startsWith("{\"batch\":{\"accum\":1,\"size\":16},\"budget\":{\"amount\":200000,\"kind\":\"tokens\"}");
+        assertThat(canonical).startsWith("{\"batch\":{\"accum\":1,\"size\":16},\"budget\":{\"amount\":250000,\"kind\":\"tokens\"}");
         assertThat(canonical).contains("\"eps\":1e-8");
         // Pinned: a change here changes every stored recipe's identity, so it must be deliberate.
         assertThat(Recipe.defaults().hash()).hasSize(12).matches("[0-9a-f]{12}").isEqualTo(Recipe.parse(CONTRACT, "x").hash());

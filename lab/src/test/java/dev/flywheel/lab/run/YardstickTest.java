@@ -109,9 +109,17 @@ class YardstickTest {
             assertThat(sa.result().bytes()).isEqualTo(sb.result().bytes());
             assertThat(sa.spans()).isEqualTo(5);
             assertThat(sa.bpbStdErr()).isPositive().isLessThan(0.5);
-            // the same model and windows score the same, bit for bit
+            // the same model and windows score the same, bit for bit; a model against itself differs by nothing
             var again = a.score(a.evaluator(model, bytes), 0);
             assertThat(again.bitsPerByte()).isEqualTo(sa.bitsPerByte());
+            assertThat(sa.differenceStdErr(again)).isZero();
+            var other = new Gpt(cfg, pool);
+            other.initialize(2);
+            var so = a.score(a.evaluator(other, bytes), 0);
+            assertThat(so.differenceStdErr(sa)).isPositive();
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> sa.differenceStdErr(
+                    Yardstick.of(Yardstick.Tokens.of(ids), 4_000, 16).score(a.evaluator(model, bytes), 0)))
+                    .hasMessageContaining("not of the same yardstick");
         }
     }
 }

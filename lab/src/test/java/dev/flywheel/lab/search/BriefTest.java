@@ -27,7 +27,7 @@ class BriefTest {
         assertThat(brief.metric()).isEqualTo(Metric.VAL_BPB);
         assertThat(brief.space()).isEqualTo(SearchSpace.defaults());
         assertThat(brief.studyBudget()).contains(new StudyBudget.Time(Duration.ofMinutes(10)));
-        assertThat(brief.runBudget()).contains(new RunBudget.Tokens(200_000));
+        assertThat(brief.runBudget()).contains(new RunBudget.Tokens(250_000));
         assertThat(brief.noiseSeeds()).isEqualTo(3);
         assertThat(brief.keepSigmas()).isEqualTo(2.0);
         assertThat(brief.objective()).startsWith("Lower the validation bits per byte").doesNotContain("metric:");
