@@ -56,7 +56,7 @@ final class TestStudies {
                 - optimizer.lr: 0.001
                 - optimizer.min_lr: 0.0001
                 - schedule.warmup: 10
-                - eval.batches: 2
+                - eval.tokens: 2048
                 - budget.kind: steps
                 - budget.amount: %d
                 """.formatted(noiseSeeds, TestText.shakespeare(), steps);

@@ -3,9 +3,8 @@ package dev.flywheel.app;
 import dev.flywheel.data.Split;
 import dev.flywheel.data.prep.PreparedData;
 import dev.flywheel.engine.Checkpoint;
-import dev.flywheel.engine.Evaluator;
 import dev.flywheel.engine.Parallel;
-import dev.flywheel.lab.run.RecipeRunner;
+import dev.flywheel.lab.run.Yardstick;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,8 +27,10 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "PATH", description = "A text file, or a prepared data directory "
             + "(default: the data the checkpoint was trained on).")
     Path data;
-    @Option(names = "--batches", defaultValue = "50", description = "Batches of 8 sequences to evaluate, at most all the text (default: ${DEFAULT-VALUE}).")
-    int batches;
+    @Option(names = "--tokens", defaultValue = "131072", description = "Tokens to score, in spans of 1024 spread over "
+            + "the text (all of it if it has fewer), the same whatever the model's context: a study's yardstick "
+            + "(default: ${DEFAULT-VALUE}, a recipe's eval.tokens).")
+    long tokens;
     @Option(names = "--threads", description = "Worker threads (default: all processors).")
     Integer threads;
     @Option(names = "--json", description = "Print one JSON object as the last line of stdout.")
@@ -37,7 +38,7 @@ final class EvalCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (batches < 1) throw new IllegalArgumentException("--batches must be at least 1");
+        if (tokens < 1) throw new IllegalArgumentException("--tokens must be at least 1");
         var o = new Output(json);
         var tok = Sampling.tokenizer(checkpoint);
         try (var pool = new Parallel(threads != null ? threads : Runtime.getRuntime().availableProcessors())) {
@@ -50,8 +51,7 @@ final class EvalCommand implements Callable<Integer> {
                 if (dir == null) throw new IllegalArgumentException("the checkpoint does not say what data it was trained on; give --data PATH");
                 source = Path.of(dir.toString());
             }
-            dev.flywheel.engine.BatchSource windows;
-            long available;
+            Yardstick.Tokens text;
             if (Files.isDirectory(source)) {
                 var prepared = PreparedData.open(source);
                 if (!prepared.tokenizer().hash().equals(tok.hash())) {
@@ -59,8 +59,9 @@ final class EvalCommand implements Callable<Integer> {
                             + "evaluate on a text file instead, which is encoded with the checkpoint's tokenizer");
                 }
                 var val = prepared.loader(Split.VAL, 0);
-                windows = RecipeRunner.evalWindows(val);
-                available = val.sequentialWindows(seq);
+                if (val.tokenCount() < 2)
+                    throw new IllegalArgumentException(source + " has no validation tokens to score; give a text file");
+                text = Yardstick.Tokens.of(val);
             } else if (Files.isRegularFile(source)) {
                 byte[] bytes = Files.readAllBytes(source);
                 if (bytes.length == 0) throw new IllegalArgumentException(source + " is empty; give a file with text to evaluate on");
@@ -71,29 +72,22 @@ final class EvalCommand implements Callable<Integer> {
                     throw new IllegalArgumentException(source + " is not UTF-8 text; convert it to UTF-8 or give a prepared data directory");
                 }
                 int[] ids = tok.encode(bytes);
-                if (ids.length <= seq) {
-                    throw new IllegalArgumentException(source + " has " + ids.length + " tokens, fewer than one sequence of "
-                            + (seq + 1) + "; give more text");
+                if (ids.length < 2) {
+                    throw new IllegalArgumentException(source + " has " + ids.length + " token, nothing to predict; give more text");
                 }
-                available = (ids.length - 1) / seq;
-                windows = (step, micro, b, t, in, tg) -> {
-                    for (int r = 0; r < b; r++) {
-                        long w = Math.floorMod(step * b + r, available) * t;
-                        System.arraycopy(ids, (int) w, in, r * t, t);
-                        System.arraycopy(ids, (int) w + 1, tg, r * t, t);
-                    }
-                };
+                text = Yardstick.Tokens.of(ids);
             } else {
                 throw new IllegalArgumentException("no such file or directory: " + source);
             }
-            int b = RecipeRunner.EVAL_BATCH;
-            int n = (int) Math.max(1, Math.min(batches, available / b));
-            var ev = new Evaluator(model, b, seq, tok.tokenBytes()).evaluate(0, windows, n);
-            o.say("%s on %s: val loss %.4f, %.4f bits per byte over %,d tokens", checkpoint, source, ev.loss(),
-                    ev.bitsPerByte(), ev.tokens());
+            var yardstick = Yardstick.of(text, tokens, seq);
+            var score = yardstick.score(yardstick.evaluator(model, tok.tokenBytes()), 0);
+            var ev = score.result();
+            o.say("%s on %s: val loss %.4f, %.4f ± %.4f bits per byte over %,d tokens (%,d bytes)", checkpoint, source,
+                    ev.loss(), ev.bitsPerByte(), score.bpbStdErr(), ev.tokens(), ev.bytes());
             var j = new LinkedHashMap<String, Object>();
             j.put("val_loss", ev.loss());
             j.put("val_bpb", ev.bitsPerByte());
+            j.put("val_bpb_stderr", score.bpbStdErr());
             j.put("tokens", ev.tokens());
             j.put("bytes", ev.bytes());
             j.put("checkpoint", checkpoint.toString());

@@ -90,8 +90,9 @@ final class RecipeOptions {
     String budget;
     @Option(names = "--seed", description = "Initialisation and data-order seed.")
     Long seed;
-    @Option(names = "--eval-batches", description = "Validation batches of 8 sequences per evaluation.")
-    Integer evalBatches;
+    @Option(names = "--eval-tokens", description = "Validation tokens each evaluation scores, the same ones whatever "
+            + "the context (eval.tokens).")
+    Integer evalTokens;
     @Option(names = "--eval-every", description = "Evaluate every N steps (0 = at the end only).")
     Integer evalEvery;
     @Option(names = "--guard", description = "off, detect or remediate.")
@@ -134,7 +135,7 @@ final class RecipeOptions {
         put(c, "batch.size", batch);
         put(c, "batch.accum", accum);
         put(c, "seed", seed);
-        put(c, "eval.batches", evalBatches);
+        put(c, "eval.tokens", evalTokens);
         put(c, "eval.every", evalEvery);
         put(c, "guard.policy", guard);
         if (inject != null) c.put("inject", inject);

@@ -41,7 +41,7 @@ final class ResearchCommand implements Callable<Integer> {
     String data;
     @Option(names = "--budget", paramLabel = "BUDGET", description = "Study budget: a total time (10m, 2h) or a number of runs (50runs). Default: the brief's, else 10m.")
     String budget;
-    @Option(names = "--run-budget", paramLabel = "BUDGET", description = "Budget of each run: 30s, 2m, 500steps, 2M tokens. Default: the brief's, else 30s.")
+    @Option(names = "--run-budget", paramLabel = "BUDGET", description = "Budget of each run: 250k tokens (compute: the same steps on any machine), 500steps, or wall-clock 30s, 2m. Default: the brief's (250k tokens).")
     String runBudget;
     @Option(names = "--researcher", defaultValue = "builtin", paramLabel = "builtin|random|claude|openai", description = {"Who proposes the experiments (default: ${DEFAULT-VALUE}):",
                 "the built-in researcher (offline), random search, Claude (ANTHROPIC_API_KEY) or an OpenAI-compatible server."})

@@ -62,7 +62,7 @@ class CliTest {
         assertThat(Path.of(ck).resolve("model.safetensors")).exists();
         assertThat(Path.of(ck).resolve("flywheel-tokenizer.json")).exists();
 
-        var eval = run("eval", "--checkpoint", ck, "--data", TestText.shakespeare().toString(), "--batches", "5", "--json");
+        var eval = run("eval", "--checkpoint", ck, "--data", TestText.shakespeare().toString(), "--tokens", "5000", "--json");
         assertThat(eval.code()).as(eval.err()).isZero();
         assertThat(eval.json().get("val_loss").asDouble()).isBetween(0.5, 4.5);
         assertThat(eval.json().has("val_bpb")).isTrue();

@@ -41,7 +41,7 @@ class ResearchCommandTest {
                 - optimizer.lr: 0.001
                 - optimizer.min_lr: 0.0001
                 - schedule.warmup: 20
-                - eval.batches: 4
+                - eval.tokens: 4096
                 - budget.kind: steps
                 - budget.amount: 40
                 """.formatted(TestText.shakespeare()));

@@ -26,6 +26,15 @@ public final class Evaluator {
      * batches 0..batches-1 of {@code source}.
      */
     public Trainer.EvalResult evaluate(long step, BatchSource source, int batches) {
+        return evaluate(step, source, batches, null, null);
+    }
+
+    /**
+     * As {@link #evaluate(long, BatchSource, int)}, and when {@code rowNats} and {@code rowBytes} are given (at least
+     * batches·B long) each row's summed nats and target bytes at index i·B + r, row r of batch i: what a caller needs
+     * to estimate the evaluation's own sampling error.
+     */
+    public Trainer.EvalResult evaluate(long step, BatchSource source, int batches, double[] rowNats, long[] rowBytes) {
         double nats = 0;
         long count = 0, bytes = 0;
         for (int i = 0; i < batches; i++) {
@@ -36,7 +45,13 @@ public final class Evaluator {
                 if (targets[j] < 0) continue;
                 nats += losses[j];
                 count++;
-                if (tokenBytes != null) bytes += tokenBytes[targets[j]];
+                int b = tokenBytes != null ? tokenBytes[targets[j]] : 0;
+                bytes += b;
+                if (rowNats != null) {
+                    int row = i * batch + j / seq;
+                    rowNats[row] += losses[j];
+                    rowBytes[row] += b;
+                }
             }
         }
         double loss = nats / Math.max(1, count);

@@ -200,4 +200,65 @@ class TrainerTest {
             assertThat(Math.sqrt(diag)).as("column norm %d", i).isBetween(0.5, 1.3);
         }
     }
+
+    /** A hook that makes every step slower, inside the timed part of the step: a busy or slower machine. */
+    static Trainer.Hooks slowMachine(long millis) {
+        return new Trainer.Hooks() {
+            @Override
+            public float afterGradients(Trainer trainer, float loss) {
+                try {
+                    Thread.sleep(millis);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return loss;
+            }
+        };
+    }
+
+    /** Every step's loss, learning rate and progress, bit for bit. */
+    static List<String> trajectory(Trainer t) {
+        var out = new ArrayList<String>();
+        while (!t.budgetSpent()) {
+            var s = t.step();
+            out.add(Float.floatToIntBits(s.loss()) + " " + Double.doubleToLongBits(s.lr()) + " "
+                    + Double.doubleToLongBits(s.progress()));
+        }
+        return out;
+    }
+
+    static TrainConfig withBudget(TrainConfig c, TrainBudget budget) {
+        return new TrainConfig(c.batch(), c.seq(), c.accum(), c.optimizer(), c.schedule(), budget, c.evalEvery(),
+                c.evalBatches(), c.seed());
+    }
+
+    @Test
+    void aTokenBudgetTrainsTheSameRunOnASlowerMachine() {
+        var base = train(OptimizerConfig.Kind.ADAMW, 1);
+        long budget = 20L * base.tokensPerStep() + 5; // not a whole number of steps: the last one overshoots
+        var tc = withBudget(base, new TrainBudget.Tokens(budget));
+        var fast = trainer(small(ModelConfig.Norm.LAYERNORM), tc, 2);
+        var slow = trainer(small(ModelConfig.Norm.LAYERNORM), tc, 2);
+        slow.setHooks(slowMachine(15));
+        var a = trajectory(fast);
+        var b = trajectory(slow);
+        assertThat(a).hasSize(21);
+        assertThat(b).as("steps, losses, learning rates and progress, bitwise").containsExactlyElementsOf(a);
+        assertThat(slow.trainSeconds()).as("the slowed steps were timed").isGreaterThanOrEqualTo(21 * 0.015);
+        assertThat(Double.doubleToLongBits(slow.evaluate().bitsPerByte()))
+                .isEqualTo(Double.doubleToLongBits(fast.evaluate().bitsPerByte()));
+        // the schedule follows tokens: the cosine has reached min_lr (ratio 0.1) once the budget is spent
+        assertThat(fast.progress()).isGreaterThanOrEqualTo(1.0);
+        assertThat(fast.currentLr()).isCloseTo(3e-3 * 0.1, org.assertj.core.api.Assertions.within(1e-9));
+    }
+
+    @Test
+    void aSecondsBudgetTrainsFewerStepsOnASlowerMachine() {
+        var tc = withBudget(train(OptimizerConfig.Kind.ADAMW, 1), new TrainBudget.Seconds(0.3));
+        var fast = trainer(small(ModelConfig.Norm.LAYERNORM), tc, 2);
+        var slow = trainer(small(ModelConfig.Norm.LAYERNORM), tc, 2);
+        slow.setHooks(slowMachine(30));
+        // why the lab's default is a token budget: the same recipe and seed, another machine, another run
+        assertThat(trajectory(slow).size()).isLessThan(trajectory(fast).size());
+    }
 }

@@ -1,8 +1,8 @@
 package dev.flywheel.lab.budget;
 
 /**
- * What something may spend. A {@link RunBudget} limits one training run (wall-clock seconds of training — the
- * default, as in fixed-time research — or steps, tokens, FLOPs); a {@link StudyBudget} limits a whole study
+ * What something may spend. A {@link RunBudget} limits one training run (tokens — the default, the same run on
+ * any machine — or steps, FLOPs, or wall-clock seconds of training as in fixed-time research); a {@link StudyBudget} limits a whole study
  * (total time or number of runs).
  */
 public sealed interface Budget permits RunBudget, StudyBudget {

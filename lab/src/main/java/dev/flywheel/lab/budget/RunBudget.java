@@ -1,16 +1,14 @@
 package dev.flywheel.lab.budget;
 
+import dev.flywheel.engine.TrainBudget;
 import dev.flywheel.lab.LabException;
 
 /**
- * What one training run may spend. Seconds count training time only (start-up and evaluation are not
- * charged), so runs on the same machine compare fairly, as in fixed-time research.
+ * What one training run may spend, as the lab parses, formats and stores it: tokens (the default: the same run on any
+ * machine), steps, FLOPs, or seconds of training time (start-up and evaluation are not charged). How much of it a
+ * run has spent is the engine's business ({@link TrainBudget#progress}), which {@link #toEngine()} hands it to.
  */
 public sealed interface RunBudget extends Budget {
-
-    /** What a run has spent so far. */
-    record Usage(double seconds, long steps, long tokens, double flops) {
-    }
 
     /** The recipe's name for this kind of budget: seconds, steps, tokens or flops. */
     String kind();
@@ -18,12 +16,8 @@ public sealed interface RunBudget extends Budget {
     /** The amount in the kind's unit. */
     double amount();
 
-    /** How much of the budget {@code used} has spent, from 0 (nothing) to 1 (all of it, or more). */
-    double fraction(Usage used);
-
-    default boolean isSpent(Usage used) {
-        return fraction(used) >= 1.0;
-    }
+    /** The engine's budget: what the trainer counts and its schedule follows. */
+    TrainBudget toEngine();
 
     record Seconds(double seconds) implements RunBudget {
         public Seconds {
@@ -34,7 +28,7 @@ public sealed interface RunBudget extends Budget {
 
         public double amount() { return seconds; }
 
-        public double fraction(Usage used) { return Math.min(1.0, used.seconds() / seconds); }
+        public TrainBudget toEngine() { return new TrainBudget.Seconds(seconds); }
 
         public String format() { return Units.formatSeconds(seconds); }
     }
@@ -48,7 +42,7 @@ public sealed interface RunBudget extends Budget {
 
         public double amount() { return steps; }
 
-        public double fraction(Usage used) { return Math.min(1.0, (double) used.steps() / steps); }
+        public TrainBudget toEngine() { return new TrainBudget.Steps(steps); }
 
         public String format() { return Units.formatCount(steps) + " steps"; }
     }
@@ -62,7 +56,7 @@ public sealed interface RunBudget extends Budget {
 
         public double amount() { return tokens; }
 
-        public double fraction(Usage used) { return Math.min(1.0, (double) used.tokens() / tokens); }
+        public TrainBudget toEngine() { return new TrainBudget.Tokens(tokens); }
 
         public String format() { return Units.formatCount(tokens) + " tokens"; }
     }
@@ -76,7 +70,7 @@ public sealed interface RunBudget extends Budget {
 
         public double amount() { return flops; }
 
-        public double fraction(Usage used) { return Math.min(1.0, used.flops() / flops); }
+        public TrainBudget toEngine() { return new TrainBudget.Flops(flops); }
 
         public String format() { return Units.formatNumber(flops) + " flops"; }
     }

@@ -75,7 +75,7 @@ final class JitWarmup {
             }
             var ones = new int[vocab];
             Arrays.fill(ones, 1);
-            new Evaluator(model, RecipeRunner.EVAL_BATCH, tc.seq(), ones).evaluate(0, random, 1);
+            new Evaluator(model, dev.flywheel.lab.run.Yardstick.BATCH, tc.seq(), ones).evaluate(0, random, 1);
         }
         return times.size();
     }

@@ -2,6 +2,7 @@ package dev.flywheel.lab.journal;
 
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.Metric;
+import dev.flywheel.lab.budget.RunBudget;
 import dev.flywheel.lab.store.NoteRecord;
 
 import java.io.IOException;
@@ -136,7 +137,21 @@ public final class Journal {
                 .append(" | ").append(orDash(h.budget())).append(" | ").append(orDash(h.runBudget())).append(" | ")
                 .append(orDash(h.brief())).append(" | ").append(h.started() == null ? "—" : TIME.format(h.started()))
                 .append(" |\n");
+        if (wallClock(h.runBudget()))
+            out.append("\nRuns are budgeted in wall-clock time: how many steps a run takes depends on how fast and how busy ")
+                    .append("the machine was while it ran, so the noise floor includes the machine's speed drift as well as ")
+                    .append("the seeds' (a compute budget such as `--run-budget 250k tokens` takes the machine out).\n");
         return out.toString();
+    }
+
+    /** Whether a run budget as written (30s, 250k tokens) is one of wall-clock time. */
+    static boolean wallClock(String runBudget) {
+        if (runBudget == null) return false;
+        try {
+            return RunBudget.parse(runBudget) instanceof RunBudget.Seconds;
+        } catch (LabException e) {
+            return false;
+        }
     }
 
     private String run(RunEntry e) {

@@ -78,7 +78,7 @@ public record Recipe(Data data, Model model, Optimizer optimizer, Schedule sched
     private static final Recipe DEFAULTS = new Recipe(Data.DEFAULT, Model.DEFAULT, Optimizer.DEFAULT, Schedule.DEFAULT,
             Batch.DEFAULT, Budget.DEFAULT, 1337, Eval.DEFAULT, Guard.DEFAULT, List.of());
 
-    /** The starting recipe: a 4-layer, 128-wide GPT on the JDK's sources, 60 seconds of AdamW. */
+    /** The starting recipe: a 4-layer, 128-wide GPT on the JDK's sources, 250k tokens of AdamW. */
     public static Recipe defaults() {
         return DEFAULTS;
     }
@@ -127,6 +127,16 @@ public record Recipe(Data data, Model model, Optimizer optimizer, Schedule sched
     /** Every setting as dotted path → value, in the documented order. */
     public Map<String, Object> flatten() {
         return RecipeJson.flatten(this);
+    }
+
+    /**
+     * A setting renamed since recipes were first written, as the setting it is today — {@code eval.batches: n} is
+     * {@code eval.tokens: n × 1024} — or null when {@code path} was not renamed.
+     *
+     * @throws RecipeException when the old setting's value cannot be carried over
+     */
+    public static Map.Entry<String, Object> renamed(String path, Object value) {
+        return RecipeJson.renamed(path, value);
     }
 
     /** This recipe with one setting changed (no search-space restrictions; a study applies changes through its search space). */
@@ -405,7 +415,8 @@ public record Recipe(Data data, Model model, Optimizer optimizer, Schedule sched
             }
         }
 
-        static final Budget DEFAULT = new Budget(Kind.SECONDS, 60);
+        /** Tokens, not seconds: a run's steps, learning-rate schedule and metric then do not depend on the machine. */
+        static final Budget DEFAULT = new Budget(Kind.TOKENS, 250_000);
 
         public Budget {
             Objects.requireNonNull(kind, "budget.kind");
@@ -425,14 +436,19 @@ public record Recipe(Data data, Model model, Optimizer optimizer, Schedule sched
         }
     }
 
-    /** Validation: {@code batches} batches of the val split; every {@code every} steps during training (0 = at the end only). */
+    /**
+     * Validation: {@code tokens} tokens of the val split, the same ones whatever model.seq, batch or seed (the
+     * yardstick: see {@code dev.flywheel.lab.run.Yardstick}), evaluated every {@code every} steps during training
+     * (0 = at the end only). Fixed by a study.
+     */
     @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
-    public record Eval(int batches, int every) {
+    public record Eval(int tokens, int every) {
 
-        static final Eval DEFAULT = new Eval(20, 0);
+        /** 128 spans of 1024 tokens: in a comparison, a sampling error a third of the default study's seed noise (docs/yardstick.md). */
+        static final Eval DEFAULT = new Eval(131_072, 0);
 
         public Eval {
-            Check.range(batches, 1, 1 << 20, "eval.batches", null);
+            Check.range(tokens, 1, 1 << 26, "eval.tokens", "the tokens of the validation split each evaluation scores");
             Check.range(every, 0, Integer.MAX_VALUE, "eval.every", "0 evaluates at the end only");
         }
     }

@@ -37,6 +37,27 @@ final class RecipeJson {
 
     static final ObjectMapper MAPPER = Json.MAPPER;
 
+    /**
+     * Recipes written before the fixed yardstick scored {@code eval.batches} batches of 8 windows of model.seq
+     * tokens; they are read as {@code eval.tokens} = batches × 8 × 128, the tokens they scored at the default
+     * context (the yardstick no longer depends on the context: docs/yardstick.md).
+     */
+    static final String LEGACY_EVAL_BATCHES = "batches";
+    static final long LEGACY_TOKENS_PER_BATCH = 8 * 128;
+
+    /** The setting today of a renamed one ({@code eval.batches}), or null when {@code path} was not renamed. */
+    static Map.Entry<String, Object> renamed(String path, Object raw) {
+        if (!RecipeSchema.normalize(path).equals("eval." + LEGACY_EVAL_BATCHES)) return null;
+        try {
+            double n = Double.parseDouble(String.valueOf(raw).strip());
+            if (n != Math.rint(n)) throw new NumberFormatException();
+            return Map.entry("eval.tokens", (long) n * LEGACY_TOKENS_PER_BATCH);
+        } catch (NumberFormatException e) {
+            throw RecipeException.of("eval.batches", "eval.batches is now eval.tokens (tokens of the validation split "
+                    + "scored); give eval.tokens a whole number such as 131072 (got " + raw + ")");
+        }
+    }
+
     static Recipe read(Path file) {
         String text;
         try {
@@ -64,6 +85,11 @@ final class RecipeJson {
         try {
             var merged = tree(Recipe.defaults());
             var problems = new ArrayList<Problem>();
+            if (tree.path("eval") instanceof ObjectNode eval && eval.has(LEGACY_EVAL_BATCHES)) {
+                var batches = eval.remove(LEGACY_EVAL_BATCHES);
+                if (!eval.has("tokens") && batches.canConvertToLong())
+                    eval.put("tokens", batches.asLong() * LEGACY_TOKENS_PER_BATCH);
+            }
             merge(merged, tree, RecipeSchema.root(), problems);
             if (!problems.isEmpty()) throw new RecipeException(problems);
             return bind(merged);
@@ -85,7 +111,17 @@ final class RecipeJson {
     static Recipe apply(Recipe base, Map<String, ?> changes) {
         var tree = tree(base);
         var problems = new ArrayList<Problem>();
+        var flat = new LinkedHashMap<String, Object>();
         flattenChanges("", changes, new LinkedHashMap<>()).forEach((path, raw) -> {
+            try {
+                var now = renamed(path, raw);
+                if (now == null) flat.put(path, raw);
+                else flat.putIfAbsent(now.getKey(), now.getValue());
+            } catch (RecipeException e) {
+                problems.addAll(e.problems());
+            }
+        });
+        flat.forEach((path, raw) -> {
             var field = RecipeSchema.field(path);
             if (field.isEmpty()) {
                 problems.add(new Problem(path, RecipeSchema.unknownPathMessage(path)));

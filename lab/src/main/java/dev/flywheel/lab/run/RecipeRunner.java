@@ -16,11 +16,9 @@ import dev.flywheel.engine.LrSchedule;
 import dev.flywheel.engine.ModelConfig;
 import dev.flywheel.engine.OptimizerConfig;
 import dev.flywheel.engine.Parallel;
-import dev.flywheel.engine.TrainBudget;
 import dev.flywheel.engine.TrainConfig;
 import dev.flywheel.engine.Trainer;
 import dev.flywheel.lab.Json;
-import dev.flywheel.lab.budget.RunBudget;
 import dev.flywheel.lab.recipe.Recipe;
 
 import java.nio.file.Files;
@@ -39,17 +37,14 @@ import dev.flywheel.lab.guard.Injector;
  * its budget, evaluates it and writes its checkpoint. Both {@code flywheel train} and the lab's executors run
  * recipes through here, so a recipe means the same thing everywhere.
  *
- * <p>Evaluation is over a fixed set of validation windows — the first {@code eval.batches × 8} consecutive
- * windows of the validation split — so every run of a study is measured on the same tokens, whatever its
- * batch size or seed.
+ * <p>Evaluation is over the {@link Yardstick}: {@code eval.tokens} fixed tokens of the validation split (and the same
+ * of the test split), so every run of a study is measured on the same bytes, whatever its context, batch or seed.
  */
 public final class RecipeRunner {
 
     /** The run's event log in its directory. */
     public static final String EVENTS = "events.jsonl";
 
-    /** Sequences per evaluation batch; with eval.batches it fixes the evaluation set. */
-    public static final int EVAL_BATCH = 8;
     /** Curve points kept per run (older points are thinned out as the run goes). */
     static final int CURVE_POINTS = 256;
 
@@ -63,16 +58,6 @@ public final class RecipeRunner {
         return kind == Tokenizer.Kind.BPE ? s.withVocabSize(data.vocab()) : s;
     }
 
-    /** The engine's budget for a recipe's run budget. */
-    public static TrainBudget trainBudget(RunBudget b) {
-        return switch (b) {
-            case RunBudget.Seconds s -> new TrainBudget.Seconds(s.seconds());
-            case RunBudget.Steps s -> new TrainBudget.Steps(s.steps());
-            case RunBudget.Tokens t -> new TrainBudget.Tokens(t.tokens());
-            case RunBudget.Flops f -> new TrainBudget.Flops(f.flops());
-        };
-    }
-
     public static TrainConfig trainConfig(Recipe r) {
         var o = r.optimizer();
         var opt = new OptimizerConfig(o.name() == Recipe.Optimizer.Algorithm.MUON ? OptimizerConfig.Kind.MUON
@@ -82,7 +67,7 @@ public final class RecipeRunner {
         var s = r.schedule();
         var schedule = LrSchedule.parse(s.kind().id(), s.warmup(), s.decayFraction(), o.minLr() / o.lr());
         return new TrainConfig(r.batch().size(), r.model().seq(), r.batch().accum(), opt, schedule,
-                trainBudget(r.runBudget()), r.eval().every(), r.eval().batches(), r.seed());
+                r.runBudget().toEngine(), r.eval().every(), 1, r.seed());
     }
 
     /** Prepares (or reuses) a recipe's data. */
@@ -91,9 +76,9 @@ public final class RecipeRunner {
         return spec.cache().prepare(data.source(), prepSettings(data), progress).data();
     }
 
-    /** Evaluation windows: batch i holds consecutive windows i·B .. i·B+B−1 of a split. */
-    public static BatchSource evalWindows(TokenLoader split) {
-        return (step, micro, batch, seq, inputs, targets) -> split.fillSequential(step * batch, batch, seq, inputs, targets);
+    /** The fixed tokens of {@code split} a recipe is scored on. */
+    public static Yardstick yardstick(Recipe recipe, TokenLoader split) {
+        return Yardstick.of(split, recipe.eval().tokens(), recipe.model().seq());
     }
 
     /** Runs the spec and returns its result; errors the user must fix (bad data, bad recipe) are thrown. */
@@ -148,8 +133,8 @@ public final class RecipeRunner {
             if (resumed != null && resumed.adamM() != null) Checkpoint.restoreTrainer(resumed, trainer);
             var guard = new Guard(recipe.guard(), trainer, locator, sink);
             trainer.setHooks(injector == null ? guard : Trainer.Hooks.chain(injector, guard));
-            var evaluator = new Evaluator(model, EVAL_BATCH, tc.seq(), tokenBytes);
-            BatchSource valWindows = evalWindows(val);
+            var yardstick = yardstick(recipe, val);
+            var evaluator = yardstick.evaluator(model, tokenBytes);
             listener.onStart(new RunListener.RunInfo(spec.runId(), model.parameterCount(), cfg.vocabSize(),
                     tokenizer.describe(), data.tokens(Split.TRAIN), data.tokens(Split.VAL), tc.tokensPerStep(),
                     tc.budget().toString(), data.directory().toString()));
@@ -180,8 +165,7 @@ public final class RecipeRunner {
                         break;
                     }
                     if (tc.evalEvery() > 0 && trainer.currentStep() % tc.evalEvery() == 0 && !trainer.budgetSpent()) {
-                        var ev = evaluator.evaluate(trainer.currentStep(), valWindows, tc.evalBatches());
-                        listener.onEval(ev);
+                        listener.onEval(yardstick.score(evaluator, trainer.currentStep()).result());
                     }
                     double now = System.nanoTime() / 1e9;
                     if (spec.checkpointEverySeconds() > 0 && now - lastCheckpoint >= spec.checkpointEverySeconds()) {
@@ -202,20 +186,26 @@ public final class RecipeRunner {
                 error = "out of memory at step " + trainer.currentStep() + ": the model or batch is too large for the heap";
             }
             telemetry.close();
-            if (Double.isFinite(telemetry.maxAttentionLogit())) {
-                writeSummary(spec.runDir(), Map.of("max_attention_logit", telemetry.maxAttentionLogit()));
-            }
+            var summary = new LinkedHashMap<String, Object>();
+            if (Double.isFinite(telemetry.maxAttentionLogit())) summary.put("max_attention_logit", telemetry.maxAttentionLogit());
+            if (!summary.isEmpty()) writeSummary(spec.runDir(), summary);
             double valLoss = Double.NaN, valBpb = Double.NaN, testBpb = Double.NaN;
             if (status == RunStatus.FINISHED || status == RunStatus.STOPPED) {
-                var ev = evaluator.evaluate(trainer.currentStep(), valWindows, tc.evalBatches());
+                var score = yardstick.score(evaluator, trainer.currentStep());
+                var ev = score.result();
                 listener.onEval(ev);
                 valLoss = ev.loss();
                 valBpb = ev.bitsPerByte();
-                if (spec.evalTest() && data.tokens(Split.TEST) > tc.seq() + 1) {
-                    var test = evaluator.evaluate(trainer.currentStep(), evalWindows(data.loader(Split.TEST, 0)),
-                            tc.evalBatches());
-                    testBpb = test.bitsPerByte();
+                var facts = new LinkedHashMap<String, Object>();
+                facts.put("val_tokens", ev.tokens());
+                facts.put("val_bytes", ev.bytes());
+                facts.put("val_bpb_stderr", score.bpbStdErr());
+                if (spec.evalTest() && data.tokens(Split.TEST) > 1) {
+                    var test = yardstick(recipe, data.loader(Split.TEST, 0));
+                    testBpb = test.score(test.evaluator(model, tokenBytes), trainer.currentStep()).bitsPerByte();
                 }
+                summary.putAll(facts);
+                writeSummary(spec.runDir(), summary);
                 save(spec, model, trainer, data);
             }
             double wall = (System.nanoTime() - wall0) / 1e9;

@@ -329,9 +329,17 @@ final class BriefParser {
         var kv = KEY_VALUE.matcher(content);
         if (!kv.matches() || kv.group(2).isBlank())
             throw new LabException("\"" + content + "\" is not a setting; write \"- path: value\", such as \"- model.layers: 6\"");
-        var path = kv.group(1).strip();
-        var field = RecipeSchema.field(path).orElseThrow(() -> new LabException(RecipeSchema.unknownPathMessage(path)));
+        var written = kv.group(1).strip();
         Object value = kv.group(2).strip();
+        Map.Entry<String, Object> renamed;
+        try {
+            renamed = Recipe.renamed(written, value);
+        } catch (RecipeException e) {
+            throw new LabException(e.problems().getFirst().message());
+        }
+        var path = renamed == null ? written : renamed.getKey();
+        if (renamed != null) value = renamed.getValue();
+        var field = RecipeSchema.field(path).orElseThrow(() -> new LabException(RecipeSchema.unknownPathMessage(path)));
         if (field.type() == Type.TEXT_LIST) {
             var s = ((String) value).replaceAll("^\\[|]$", "");
             value = Arrays.stream(s.split(",")).map(x -> x.strip().replace("\"", "")).filter(x -> !x.isEmpty()).toList();

@@ -81,15 +81,14 @@ class BudgetTest {
     }
 
     @Test
-    void fractionsTrackSpending() {
-        var steps = RunBudget.parse("200steps");
-        assertThat(steps.fraction(new RunBudget.Usage(999, 50, 0, 0))).isEqualTo(0.25);
-        assertThat(steps.isSpent(new RunBudget.Usage(0, 199, 0, 0))).isFalse();
-        assertThat(steps.isSpent(new RunBudget.Usage(0, 200, 0, 0))).isTrue();
-        var seconds = RunBudget.parse("60s");
-        assertThat(seconds.fraction(new RunBudget.Usage(30, 10_000, 0, 0))).isEqualTo(0.5);
-        assertThat(RunBudget.parse("1e12 flops").isSpent(new RunBudget.Usage(0, 0, 0, 2e12))).isTrue();
-        assertThat(RunBudget.parse("1k tokens").fraction(new RunBudget.Usage(0, 0, 100, 0))).isEqualTo(0.1);
+    void theEngineCountsWhatARunBudgetAllows() {
+        assertThat(RunBudget.parse("200steps").toEngine()).isEqualTo(new dev.flywheel.engine.TrainBudget.Steps(200));
+        assertThat(RunBudget.parse("60s").toEngine()).isEqualTo(new dev.flywheel.engine.TrainBudget.Seconds(60));
+        assertThat(RunBudget.parse("200k tokens").toEngine()).isEqualTo(new dev.flywheel.engine.TrainBudget.Tokens(200_000));
+        assertThat(RunBudget.parse("1e12 flops").toEngine()).isEqualTo(new dev.flywheel.engine.TrainBudget.Flops(1e12));
+        var tokens = RunBudget.parse("1k tokens").toEngine();
+        assertThat(tokens.progress(999, 100, 0, 999)).as("tokens, not steps or seconds").isEqualTo(0.1);
+        assertThat(tokens.spent(0, 1000, 0, 0)).isTrue();
         var study = StudyBudget.parse("10runs");
         assertThat(study.fraction(Duration.ofHours(5), 4)).isEqualTo(0.4);
         assertThat(StudyBudget.parse("10m").isSpent(Duration.ofMinutes(10), 0)).isTrue();

@@ -54,7 +54,7 @@ class GuardTest {
                 Map.entry("data.split", "contiguous"), Map.entry("model.layers", 2), Map.entry("model.heads", 2),
                 Map.entry("model.dim", 32), Map.entry("model.seq", 32), Map.entry("batch.size", 8),
                 Map.entry("budget", Map.of("kind", "steps", "amount", 200)), Map.entry("schedule.warmup", 20),
-                Map.entry("optimizer.lr", 3e-3), Map.entry("optimizer.min_lr", 3e-4), Map.entry("eval.batches", 10),
+                Map.entry("optimizer.lr", 3e-3), Map.entry("optimizer.min_lr", 3e-4), Map.entry("eval.tokens", 10240),
                 Map.entry("guard.policy", guard), Map.entry("inject", List.of(inject))));
     }
 

@@ -95,6 +95,8 @@ class JournalTest {
         var text = Files.readString(file);
         assertThat(text).startsWith("# Study s: learning rate\n\n> Lower val bpb.\n>\n> Fast.\n\n| study | metric |");
         assertThat(text).contains("| s | val_bpb (validation bits per byte, lower is better) | builtin | 30m | 60s | briefs/default.md | 2026-01-02 03:04 UTC |");
+        assertThat(text).as("a wall-clock run budget is called out").contains("Runs are budgeted in wall-clock time")
+                .contains("the noise floor includes the machine's speed drift");
         assertThat(text).contains("## Run 2 · `s-002` · keep\n\nProposed by **claude-opus**:\n\n> Lower learning rate should stabilise the loss spikes seen in run 1.\n\n```\noptimizer.lr: 0.001 → 0.0005\nschedule.warmup: 100 → 200\n```\n\nResult: **val_bpb 1.887700**, -0.012300 against the best so far (noise floor 0.003100), 512 steps in 60.0 s of training.\n\nGuard events:\n\n- step 150: loss spike (z 8.4) → rolled back to step 140, skipped 10 batches\n\nDecision: **keep** — beats the best by 4.0× the noise floor\n");
         assertThat(text).contains("## Run 1 · `s-001` · keep\n\nProposed by **baseline**.\n\nRecipe: the starting recipe, unchanged");
         assertThat(text).contains("## Run 3 · `s-003` · crash").contains("Result: **crashed**, 512 steps");
@@ -196,5 +198,16 @@ class JournalTest {
 
     static String read(Path p) throws Exception {
         return Files.readString(p, StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aComputeRunBudgetIsNotCalledWallClock() {
+        assertThat(Journal.wallClock("30s")).isTrue();
+        assertThat(Journal.wallClock("2m")).isTrue();
+        assertThat(Journal.wallClock("250k tokens")).isFalse();
+        assertThat(Journal.wallClock("500 steps")).isFalse();
+        assertThat(Journal.wallClock("1e15 flops")).isFalse();
+        assertThat(Journal.wallClock(null)).isFalse();
+        assertThat(Journal.wallClock("not a budget")).isFalse();
     }
 }

@@ -25,9 +25,9 @@ class RecipeTest {
              "optimizer": {"name": "adamw", "lr": 0.001, "min_lr": 0.0001, "beta1": 0.9, "beta2": 0.99, "eps": 1e-8, "weight_decay": 0.1, "grad_clip": 1.0, "muon_lr": 0.02, "muon_momentum": 0.95},
              "schedule": {"kind": "cosine", "warmup": 100, "decay_fraction": 0.2},
              "batch": {"size": 16, "accum": 1},
-             "budget": {"kind": "seconds", "amount": 60},
+             "budget": {"kind": "tokens", "amount": 250000},
              "seed": 1337,
-             "eval": {"batches": 20, "every": 0},
+             "eval": {"tokens": 131072, "every": 0},
              "guard": {"policy": "remediate"},
              "inject": []
             }
@@ -43,11 +43,11 @@ class RecipeTest {
     void prettyJsonHasTheDocumentedShapeAndReadsBack() {
         var json = Recipe.defaults().toJson();
         assertThat(json).startsWith("{\n  \"data\": {\n    \"source\": \"jdk-src\",");
-        assertThat(json).contains("\"mlp_ratio\": 4.0", "\"eps\": 1e-8", "\"amount\": 60\n", "\"tied_head\": true",
+        assertThat(json).contains("\"mlp_ratio\": 4.0", "\"eps\": 1e-8", "\"amount\": 250000\n", "\"tied_head\": true",
                 "\"rope_theta\": 10000.0", "\"inject\": []", "\"norm\": \"layernorm\"", "\"min_lr\": 0.0001");
         assertThat(json.indexOf("\"model\"")).isLessThan(json.indexOf("\"optimizer\""));
         assertThat(Recipe.parse(json, "x")).isEqualTo(Recipe.defaults());
-        var varied = Recipe.defaults().with(Map.of("inject", List.of("nan@5", "lr-spike@7:2.5"), "budget.amount", 0.5));
+        var varied = Recipe.defaults().with(Map.of("inject", List.of("nan@5", "lr-spike@7:2.5"), "budget.kind", "seconds", "budget.amount", 0.5));
         assertThat(Recipe.parse(varied.toJson(), "x")).isEqualTo(varied);
         assertThat(varied.toJson()).contains("\"inject\": [\"nan@5\", \"lr-spike@7:2.5\"]", "\"amount\": 0.5");
     }
@@ -56,7 +56,7 @@ class RecipeTest {
     void anyObjectMapperWritesTheSameShape() throws Exception {
         // Other modules (the web dashboard, the agent's tool results) serialise recipes with their own mappers.
         var plain = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(Recipe.defaults().with("inject", List.of("nan@3")));
-        assertThat(plain).contains("\"mlp_ratio\":4.0", "\"norm\":\"layernorm\"", "\"amount\":60}", "\"tied_head\":true")
+        assertThat(plain).contains("\"mlp_ratio\":4.0", "\"norm\":\"layernorm\"", "\"amount\":250000}", "\"tied_head\":true")
                 .doesNotContain("mlpRatio", "LAYERNORM", "\"hash\":", "model_config", "modelConfig");
         assertThat(Recipe.parse(plain, "plain")).isEqualTo(Recipe.defaults().with("inject", List.of("nan@3")));
     }
@@ -79,7 +79,7 @@ class RecipeTest {
     void canonicalJsonIsCompactSortedAndStable() {
         var canonical = Recipe.defaults().canonicalJson();
         assertThat(canonical).doesNotContain(" ", "\n");
-        assertThat(canonical).startsWith("{\"batch\":{\"accum\":1,\"size\":16},\"budget\":{\"amount\":60,\"kind\":\"seconds\"}");
+        assertThat(canonical).startsWith("{\"batch\":{\"accum\":1,\"size\":16},\"budget\":{\"amount\":250000,\"kind\":\"tokens\"}");
         assertThat(canonical).contains("\"eps\":1e-8");
         // Pinned: a change here changes every stored recipe's identity, so it must be deliberate.
         assertThat(Recipe.defaults().hash()).hasSize(12).matches("[0-9a-f]{12}").isEqualTo(Recipe.parse(CONTRACT, "x").hash());
@@ -258,6 +258,17 @@ class RecipeTest {
         assertThat(old.model().layers()).isEqualTo(2);
         assertThat(old.eval().every()).isZero();
         assertThat(old.guard().policy()).isEqualTo(Recipe.Guard.Policy.REMEDIATE);
+    }
+
+    @Test
+    void recipesWrittenWithEvalBatchesReadAsTheTokensTheyScoredAtTheDefaultContext() {
+        var old = Recipe.parse("{\"eval\": {\"batches\": 10, \"every\": 5}}", "old.json");
+        assertThat(old.eval()).isEqualTo(new Recipe.Eval(10 * 8 * 128, 5));
+        assertThat(Recipe.defaults().with("eval.batches", 4).eval().tokens()).isEqualTo(4096);
+        assertThat(Recipe.defaults().with("eval.batches", 4.0).eval().tokens()).isEqualTo(4096);
+        assertThat(Recipe.defaults().with(Map.of("eval", Map.of("batches", 2))).eval().tokens()).isEqualTo(2048);
+        assertThatThrownBy(() -> Recipe.defaults().with("eval.batches", 2.5)).hasMessageContaining("eval.batches is now eval.tokens");
+        assertThatThrownBy(() -> Recipe.defaults().with("eval.tokens", 0)).hasMessageContaining("eval.tokens must be at least 1");
     }
 
     @Test

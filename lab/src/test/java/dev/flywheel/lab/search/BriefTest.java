@@ -23,17 +23,17 @@ class BriefTest {
     @Test
     void theExampleBriefIsTheDefaultSpaceWrittenOut() {
         var brief = Brief.defaults();
-        assertThat(brief.title()).isEqualTo("Research brief: a better small GPT in a fixed time");
+        assertThat(brief.title()).isEqualTo("Research brief: a better small GPT on a fixed number of tokens");
         assertThat(brief.metric()).isEqualTo(Metric.VAL_BPB);
         assertThat(brief.space()).isEqualTo(SearchSpace.defaults());
         assertThat(brief.studyBudget()).contains(new StudyBudget.Time(Duration.ofMinutes(10)));
-        assertThat(brief.runBudget()).contains(new RunBudget.Seconds(30));
+        assertThat(brief.runBudget()).contains(new RunBudget.Tokens(250_000));
         assertThat(brief.noiseSeeds()).isEqualTo(3);
         assertThat(brief.keepSigmas()).isEqualTo(2.0);
         assertThat(brief.objective()).startsWith("Lower the validation bits per byte").doesNotContain("metric:");
         assertThat(brief.constraints()).startsWith("The evaluation data, the metric").doesNotContain("run_budget");
         assertThat(brief.baseline().isEmpty()).isTrue();
-        assertThat(brief.startingRecipe()).isEqualTo(Recipe.defaults().with("budget.amount", 30.0)); // the brief's run_budget
+        assertThat(brief.startingRecipe()).isEqualTo(Recipe.defaults()); // the brief's run_budget is the recipe default
         assertThat(brief.text()).contains("## Notes for the researcher");
     }
 

@@ -71,7 +71,7 @@ class SearchSpaceTest {
 
     @Test
     void evaluationSetupCanNeverBeChanged() {
-        for (var path : List.of("data.vocab", "data.source", "eval.batches", "seed", "budget.amount", "budget.kind")) {
+        for (var path : List.of("data.vocab", "data.source", "eval.tokens", "seed", "budget.amount", "budget.kind")) {
             var value = switch (path) {
                 case "data.source" -> "tinyshakespeare";
                 case "budget.kind" -> "steps";
@@ -84,7 +84,7 @@ class SearchSpaceTest {
         assertThat(rejected(Change.of(Map.of("data", Map.of("split", "tail"))))).singleElement().asString()
                 .startsWith("data.split is fixed by the study");
         // Not even a brief can put them into a search space.
-        assertThatThrownBy(() -> Dimension.Numeric.linear("eval.batches", 1, 100)).hasMessageContaining("is fixed by the study");
+        assertThatThrownBy(() -> Dimension.Numeric.linear("eval.tokens", 1, 100)).hasMessageContaining("is fixed by the study");
     }
 
     @Test

@@ -27,7 +27,7 @@ public final class TinyStudies {
                 java.util.Map.entry("model.dim", 32), java.util.Map.entry("model.seq", 32),
                 java.util.Map.entry("batch.size", 8), java.util.Map.entry("schedule.warmup", 5),
                 java.util.Map.entry("optimizer.lr", 0.003), java.util.Map.entry("optimizer.min_lr", 0.0003),
-                java.util.Map.entry("eval.batches", 4),
+                java.util.Map.entry("eval.tokens", 4096),
                 java.util.Map.entry("budget", java.util.Map.of("kind", "steps", "amount", steps))));
     }
 
@@ -65,7 +65,7 @@ public final class TinyStudies {
                 - optimizer.lr: 0.001
                 - optimizer.min_lr: 0.0001
                 - schedule.warmup: 20
-                - eval.batches: 4
+                - eval.tokens: 4096
                 - budget.kind: steps
                 - budget.amount: %d
                 """.formatted(noiseSeeds, shakespeare(), steps);
