@@ -13,6 +13,7 @@ import dev.flywheel.lab.exec.RunWatcher;
 import dev.flywheel.lab.run.EventKind;
 import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.run.RunResult;
+import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunOutcome;
 import dev.flywheel.lab.store.RunRecord;
 import dev.flywheel.lab.store.RunStatus;
@@ -87,7 +88,9 @@ final class RunScheduler {
 
     private void execute(RunRecord run) {
         var runDir = settings.dir().resolve("runs").resolve(run.id());
-        var job = new RunJob(run.id(), run.recipe(), runDir, settings.cacheRoot(), settings.threads(), false, false,
+        // a replication's runs score the held-out test split themselves, from the model they end with
+        boolean evalTest = run.role() == Role.REPLICATION;
+        var job = new RunJob(run.id(), run.recipe(), runDir, settings.cacheRoot(), settings.threads(), false, evalTest,
                 settings.checkpointEverySeconds(), ledger.store().url(), earlyStop.apply(run));
         RunResult result = run.attempts() > 0 ? ResultFile.read(job.resultFile()).orElse(null) : null;
         if (result == null) {
@@ -125,7 +128,10 @@ final class RunScheduler {
         if (store.events(run.id()).isEmpty())
             for (var e : r.events()) if (e.kind() == EventKind.KILLED) store.recordEvent(run.id(), e);
         var o = outcome(r, settings.metric());
-        return ledger.finished(run.id(), o.outcome(), o.stoppedAt());
+        var ended = ledger.finished(run.id(), o.outcome(), o.stoppedAt());
+        // in bits per byte whatever the study's metric: the test split is scored only that way at a run's end
+        if (run.role() == Role.REPLICATION && Double.isFinite(r.testBpb())) ended = ledger.testMetric(run.id(), r.testBpb());
+        return ended;
     }
 
     /** How a run's result is recorded: its status, metric, and the budget fraction where it was stopped early. */
