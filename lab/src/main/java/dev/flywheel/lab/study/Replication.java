@@ -206,7 +206,7 @@ final class Replication {
 
     private static ReplicationReport nothingKept(Conclusions.Context c) {
         var s = c.settings();
-        var none = new PairedGain(0, 0, 0, 0);
+        var none = new PairedGain(0, 0, Double.NaN, Double.NaN); // one recipe: no difference, and nothing measured
         return new ReplicationReport(s.name(), s.metric().id(), List.of(), null, null, none, none, List.of(),
                 "Nothing was kept: the best recipe is the starting recipe, so there is nothing to replicate.");
     }
