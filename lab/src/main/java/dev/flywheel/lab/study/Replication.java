@@ -116,15 +116,25 @@ final class Replication {
     static ReplicationReport atEnd(Conclusions.Context c) {
         var h = c.ledger().history();
         if (Standing.of(h).kept().isEmpty()) return null;
-        for (int k : new int[]{SEEDS, SHORT_SEEDS}) {
-            var plan = plan(h, k);
-            if (c.budget().canAfford(h, c.clock().spent(), missing(h, plan), true, true)) return execute(c, plan);
-        }
+        int k = endSeeds(h, c.budget(), c.clock().spent());
+        if (k > 0) return execute(c, plan(h, k));
         int runs = missing(h, plan(h, SHORT_SEEDS));
         note(c, SKIPPED + String.format(Locale.ROOT, "the study budget has no room for its %d runs (%d seeds × %d "
                 + "recipes; %s). Run `flywheel replicate %s` to replicate the finding.", runs, SHORT_SEEDS,
                 plan(h, SHORT_SEEDS).recipes().size(), c.budget().describe(h, c.clock().spent()), c.settings().name()));
         return null;
+    }
+
+    /**
+     * The seeds the end of a study replicates on: {@link #SEEDS} if they fit the budget, else {@link #SHORT_SEEDS},
+     * else 0. Runs already queued need no room: a resumed end finishes what it began whatever the budget says by now.
+     */
+    static int endSeeds(StudyHistory h, StudyBudgetPolicy budget, double spent) {
+        for (int k : new int[]{SEEDS, SHORT_SEEDS}) {
+            int missing = missing(h, plan(h, k));
+            if (missing == 0 || budget.canAfford(h, spent, missing, true, true)) return k;
+        }
+        return 0;
     }
 
     private static ReplicationReport execute(Conclusions.Context c, Plan plan) {
@@ -168,9 +178,14 @@ final class Replication {
         for (var queued : runs) {
             var r = h.run(queued.id()).orElseThrow();
             if (r.testMetric() != null || !StudyHistory.complete(r) || r.checkpointPath() == null) continue;
-            var test = HeldOutTest.evaluate(r.recipe(), Path.of(r.checkpointPath()), new DataCache(c.settings().cacheRoot()),
-                    c.settings().threads(), Metric.VAL_BPB);
-            if (test != null) c.ledger().testMetric(r.id(), test);
+            try {
+                var test = HeldOutTest.evaluate(r.recipe(), Path.of(r.checkpointPath()),
+                        new DataCache(c.settings().cacheRoot()), c.settings().threads(), Metric.VAL_BPB);
+                if (test != null) c.ledger().testMetric(r.id(), test);
+            } catch (RuntimeException e) {
+                // the run's test figure stays missing and its seed leaves the test pairs; the validation ones stand
+                c.listener().phase("the held-out test of " + r.id() + " failed: " + e.getMessage());
+            }
         }
     }
 

@@ -112,6 +112,23 @@ class ReplicationTest {
         assertThat(report.toMap(false)).doesNotContainKeys("test_gain_bpb", "test_gain_ci", "best_test_bpb");
     }
 
+    @Test
+    void theEndOfAStudyReplicatesOnFiveSeedsThreeOrNoneAsItsBudgetAllows() {
+        var b = twoKept(); // 6 runs; 4 recipes to replicate
+        assertThat(Replication.endSeeds(b.get(), runs(26), 0)).isEqualTo(5);  // 6 + 20
+        assertThat(Replication.endSeeds(b.get(), runs(25), 0)).isEqualTo(3);  // 6 + 12 fit, 6 + 20 do not
+        assertThat(Replication.endSeeds(b.get(), runs(17), 0)).isZero();      // not even 12 more
+        // a resumed end finds its 3 seeds queued: no room is needed to finish them
+        var plan = Replication.plan(b.get(), 3);
+        for (var r : plan.runs(b.get())) b.run(r, null, null, Role.REPLICATION, null, 1.9, null, 60.0);
+        assertThat(Replication.endSeeds(b.get(), runs(18), 0)).isEqualTo(3);
+    }
+
+    private static StudyBudgetPolicy runs(int n) {
+        return new StudyBudgetPolicy(new dev.flywheel.lab.budget.StudyBudget.Runs(n),
+                new dev.flywheel.lab.budget.RunBudget.Steps(100), 1, true);
+    }
+
     private static dev.flywheel.lab.store.RunRecord withTest(dev.flywheel.lab.store.RunRecord r, double test) {
         return new dev.flywheel.lab.store.RunRecord(r.id(), r.study(), r.ordinal(), r.recipeJson(), r.recipeHash(),
                 r.parent(), r.changeJson(), r.proposer(), r.hypothesis(), r.status(), r.attempts(), r.metric(), test,
