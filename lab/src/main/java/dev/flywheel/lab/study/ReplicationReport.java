@@ -88,7 +88,10 @@ public record ReplicationReport(String study, String metric, List<Long> seeds, A
                 j.put("baseline_test_bpb", num(baseline.testMean()));
                 j.put("best_test_bpb", num(best.testMean()));
             }
-            j.put("runs", Map.of("baseline", baseline.runs(), "best", best.runs()));
+            var runs = new LinkedHashMap<String, Object>();
+            runs.put("baseline", baseline.runs());
+            runs.put("best", best.runs());
+            j.put("runs", runs);
         }
         if (note != null) j.put("note", note);
         return j;
