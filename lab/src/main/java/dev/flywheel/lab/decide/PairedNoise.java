@@ -42,6 +42,21 @@ public record PairedNoise(double sumSquares, int dof) {
         return dof == 0 ? Double.NaN : Math.sqrt(sumSquares / dof);
     }
 
+    /** Paired degrees of freedom from which the tables alone estimate σ_d, and the bound is set aside. */
+    public static final int TABLE_DOF_ALONE = 2;
+
+    /**
+     * σ_d for a decision: the tables' own estimate once they have {@link #TABLE_DOF_ALONE} degrees of freedom, else
+     * the tables pooled with the unpaired bound. The bound assumes no seed correlation; when the same seed gives both
+     * arms the same initialisation and data order, the correlation is near 1 (measured on real runs: paired
+     * differences of no-effect changes ~0.005 bpb against a run-to-run σ of ~0.08), so a bound kept in the pool would
+     * stand at many times the real σ_d for the whole study and hide every gain below it.
+     */
+    public static PairedNoise forDecision(PairedNoise bound, PairedNoise tables) {
+        // a table without residual spread (identical differences: a scripted or degenerate run) measures nothing
+        return tables.dof() >= TABLE_DOF_ALONE && tables.sumSquares() > 0 ? tables : bound.plus(tables);
+    }
+
     /** One recipe's metrics under different seeds, as the bound 2·s² on the paired variance (see the class). */
     public static PairedNoise unpairedBound(double[] metrics) {
         if (metrics.length < 2) return NONE;

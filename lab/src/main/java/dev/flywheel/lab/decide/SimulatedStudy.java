@@ -112,7 +112,8 @@ public final class SimulatedStudy {
         }
         // σ_d: the baseline's bound, closed tables of earlier parents, and the current parent's table (row 0 the
         // parent, then every experiment paired with it, the current one last)
-        var closed = PairedNoise.unpairedBound(Arrays.copyOf(parentMetric, parentCount));
+        var bound = PairedNoise.unpairedBound(Arrays.copyOf(parentMetric, parentCount));
+        var closed = PairedNoise.NONE;
         var table = new double[sc.experiments() + 1][];
         int tableRows = 1;
         var budget = ErrorBudget.of(sc.alpha(), sc.experiments());
@@ -138,7 +139,7 @@ public final class SimulatedStudy {
                 n++;
                 table[0] = Arrays.copyOf(parentMetric, parentCount);
                 table[tableRows] = Arrays.copyOf(own, n);
-                var noise = closed.plus(PairedNoise.ofTable(Arrays.copyOf(table, tableRows + 1)));
+                var noise = PairedNoise.forDecision(bound, closed.plus(PairedNoise.ofTable(Arrays.copyOf(table, tableRows + 1))));
                 d = SequentialRule.decide(Arrays.copyOf(diffs, n), noise, alpha, rule);
             } while (d.kind() == SequentialRule.Kind.ADD_SEED);
             tableRows++;

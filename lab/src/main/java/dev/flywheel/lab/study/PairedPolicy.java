@@ -78,12 +78,14 @@ final class PairedPolicy {
     }
 
     /**
-     * σ_d pooled over the study: the baseline's seeds as an upper bound (2·s²), and one recipe × seed table per parent
-     * with every decided or running experiment paired with it ({@link PairedNoise#ofTable}).
+     * σ_d pooled over the study: one recipe × seed table per parent with every decided or running experiment paired
+     * with it ({@link PairedNoise#ofTable}); until those have a few degrees of freedom, with the baseline's seeds as an
+     * upper bound (2·s², {@link PairedNoise#forDecision}).
      */
     static PairedNoise noise(StudyHistory h) {
         var baseline = h.runsOf(Role.BASELINE).stream().filter(StudyHistory::complete).mapToDouble(RunRecord::metric).toArray();
-        var noise = PairedNoise.unpairedBound(baseline);
+        var bound = PairedNoise.unpairedBound(baseline);
+        var noise = PairedNoise.NONE;
         var rowsByParent = new LinkedHashMap<String, List<double[]>>();
         var parents = new LinkedHashMap<String, Parent>();
         for (var trial : h.trials().values()) {
@@ -103,7 +105,7 @@ final class PairedPolicy {
             rows.addAll(e.getValue());
             noise = noise.plus(PairedNoise.ofTable(rows.toArray(double[][]::new)));
         }
-        return noise;
+        return PairedNoise.forDecision(bound, noise);
     }
 
     /** The error budget after the decided experiments of {@code h}, in order (each a test, resubmissions included). */
@@ -168,8 +170,8 @@ final class PairedPolicy {
             }
         }
         var d = differences(parent, runs);
-        double minGain = Standing.of(before).noise().used();
-        var decision = SequentialRule.decide(d, noise(h), alpha, s.rule(minGain));
+        var noise = noise(h);
+        var decision = SequentialRule.decide(d, noise, alpha, s.rule(minGain(before, noise)));
         if (decision.kind() == SequentialRule.Kind.ADD_SEED && moreFits) return new Call.AddSeed(decision.rationale());
         var rationale = decision.kind() == SequentialRule.Kind.ADD_SEED
                 ? decision.rationale().replace("; adding a seed", "") + "; the study budget has no room for another seed; discarded"
@@ -177,6 +179,16 @@ final class PairedPolicy {
         var kind = decision.kept() ? Decision.KEEP : Decision.DISCARD;
         return new Call.Decide(records(study, runs, parent, kind, decision.evidence().sigma(), rationale + resubmitted),
                 decision.kept());
+    }
+
+    /**
+     * The smallest gain worth keeping, below which futility may stop an experiment early: the paired noise σ_d once it
+     * is measured — a gain well under it cannot be shown with a handful of seeds — else the noise floor of one run.
+     * Not the run-to-run σ throughout: seeds shared by both arms cancel most of it, and a gain far smaller than one
+     * run's spread can be real and worth having.
+     */
+    static double minGain(StudyHistory before, dev.flywheel.lab.decide.PairedNoise noise) {
+        return noise.dof() > 0 ? noise.sigma() : Standing.of(before).noise().used();
     }
 
     /** One record per run: its metric against the parent's run on its seed (the paired difference as its delta). */
