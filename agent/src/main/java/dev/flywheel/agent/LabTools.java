@@ -25,8 +25,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The six tools an LLM researcher drives a study with — {@code study_state}, {@code run_experiment},
- * {@code run_details}, {@code sample_text}, {@code note}, {@code finish} — and nothing more: no tool runs code,
+ * The seven tools an LLM researcher drives a study with — {@code study_state}, {@code run_experiment},
+ * {@code run_details}, {@code sample_text}, {@code note}, {@code replicate}, {@code finish} — and nothing more: no tool runs code,
  * reads files, touches the evaluation data or metric, or sees the test split. Arguments are checked before anything
  * runs, and every problem (malformed JSON, a missing or mistyped argument, an unknown tool, a change the search
  * space rejects) comes back as an error result that says what to do instead; nothing a model sends can end the
@@ -35,7 +35,7 @@ import java.util.Set;
 final class LabTools {
 
     static final String STUDY_STATE = "study_state", RUN_EXPERIMENT = "run_experiment", RUN_DETAILS = "run_details",
-            SAMPLE_TEXT = "sample_text", NOTE = "note", FINISH = "finish";
+            SAMPLE_TEXT = "sample_text", NOTE = "note", REPLICATE = "replicate", FINISH = "finish";
 
     static final int MAX_TEXT = 4000;
     static final int SAMPLE_TOKENS = 200;
@@ -82,6 +82,15 @@ final class LabTools {
                     + "notes are part of the memory you keep when the conversation is restarted, so write down what "
                     + "you learnt.",
                     schema(props("text", map("type", "string", "description", "The note, in Markdown.")), List.of("text"))),
+            new ToolSpec(REPLICATE, "Replicates the study's finding on fresh seeds the decisions never saw: the "
+                    + "starting recipe against the current best, and the best without each kept change (that change's "
+                    + "settings put back), on the same seeds for every recipe. Returns the gain (baseline − best, "
+                    + "positive = the best is better) with a 95% interval, and per kept change the delta (without it − "
+                    + "best, positive = the change helps) with its interval. Costs (2 + kept changes) × seeds runs of "
+                    + "the study budget; the end of the study runs it anyway when the budget has room, so call it only "
+                    + "when you need to know whether a kept change really helps before building on it.",
+                    schema(props("seeds", map("type", "integer", "minimum", 2, "maximum", 10, "description",
+                            "Fresh seeds per recipe (default 5).")), List.of())),
             new ToolSpec(FINISH, "Ends the study: the kept changes are checked at a larger model, the best recipe is "
                     + "written, and your summary goes into the journal. Call it when the budget is spent or nothing "
                     + "worth trying is left.",
@@ -138,6 +147,7 @@ final class LabTools {
                 case RUN_DETAILS -> runDetails(args);
                 case SAMPLE_TEXT -> sampleText(args);
                 case NOTE -> note(args);
+                case REPLICATE -> replicate(args);
                 case FINISH -> finish(args);
                 default -> throw new IllegalStateException(name);
             };
@@ -298,6 +308,20 @@ final class LabTools {
         var text = text(args, "text");
         study.note(proposer, text);
         return ok(NOTE, "Noted in the journal.", false);
+    }
+
+    private Outcome replicate(JsonNode args) {
+        allowOnly(args, Set.of("seeds"));
+        int seeds = 5;
+        var s = args.get("seeds");
+        if (s != null && !s.isNull()) {
+            if (!s.isNumber() || s.asDouble() != Math.rint(s.asDouble()))
+                throw new ArgumentException("\"seeds\" must be a whole number from 2 to 10, not " + s);
+            seeds = s.asInt();
+            if (seeds < 2 || seeds > 10) throw new ArgumentException("\"seeds\" must be from 2 to 10, not " + seeds);
+        }
+        // the held-out test figures stay out of what the model sees, as everywhere else
+        return ok(REPLICATE, write(study.replicate(seeds).toMap(false)), true);
     }
 
     private Outcome finish(JsonNode args) {

@@ -96,6 +96,14 @@ class ResearchCommandTest {
         assertThat(again.code()).as(again.err()).isZero();
         assertThat(again.json().get("runs").asInt()).isEqualTo(runs);
         assertThat(again.json().get("best_bpb").asDouble()).isEqualTo(j.get("best_bpb").asDouble());
+
+        // the finding on two fresh paired seeds: the figures a script reads (a gain of 0 when nothing was kept)
+        var rep = CliTest.run("replicate", "cli", "--seeds", "2", "--lab", lab, "--executor", "in-process", "--threads", "1", "--json");
+        assertThat(rep.code()).as(rep.err()).isZero();
+        for (var key : new String[]{"gain_bpb", "gain_ci", "test_gain_bpb", "test_gain_ci", "ablations", "seeds"})
+            assertThat(rep.json().has(key)).as("replicate --json has " + key).isTrue();
+        assertThat(rep.json().get("gain_ci")).hasSize(2);
+        assertThat(rep.json().get("ablations")).hasSize(j.get("kept").asInt());
     }
 
     @Test
@@ -112,6 +120,8 @@ class ResearchCommandTest {
                 {"research", "--lab", lab, "--brief", brief, "--data", dir.resolve("nothing.txt").toString()},
                 {"study", "show", "nope", "--lab", lab},
                 {"runs", "show", "nope-001", "--lab", lab},
+                {"replicate", "nope", "--lab", lab},
+                {"replicate", "nope", "--lab", lab, "--seeds", "1"},
         };
         for (var args : cases) {
             var r = CliTest.run(args);

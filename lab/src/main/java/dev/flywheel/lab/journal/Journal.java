@@ -127,6 +127,14 @@ public final class Journal {
         return block("summary", out.toString().stripTrailing() + "\n");
     }
 
+    /**
+     * Appends a replication's table under {@code key} (one per replicated best recipe and seeds) unless it is
+     * already there.
+     */
+    public synchronized boolean appendReplication(String key, String table) {
+        return block("replication " + key, "## Replication\n\n" + table.strip() + "\n");
+    }
+
     private static String header(Header h) {
         var out = new StringBuilder("# ").append(h.title() == null ? "Study " + h.study() : h.title()).append("\n\n");
         if (h.objective() != null && !h.objective().isBlank()) out.append(quote(h.objective())).append("\n\n");

@@ -19,12 +19,15 @@ import java.util.Locale;
  *   selected for looking good, or to pair with an experiment's extra seed. Each joins the best's table of seeds.</li>
  *   <li>{@link #SCALE}: the scale check at the end: the starting and the best recipe at a larger size. Never a
  *   candidate for the best.</li>
+ *   <li>{@link #REPLICATION}: a replication of the study's finding: the starting recipe, the best recipe and the best
+ *   without each kept change, on fresh paired seeds, with the held-out test scored by each run. Never decided, never a
+ *   candidate for the best.</li>
  * </ul>
  */
 public enum Role {
-    BASELINE, EXPERIMENT, CONFIRM, REMEASURE, SCALE;
+    BASELINE, EXPERIMENT, CONFIRM, REMEASURE, SCALE, REPLICATION;
 
-    /** The role's name in the store, JSON and the journal: baseline, experiment, confirm, scale. */
+    /** The role's name in the store, JSON and the journal: baseline, experiment, confirm, remeasure, scale, replication. */
     @JsonValue
     public String id() {
         return name().toLowerCase(Locale.ROOT);
@@ -36,7 +39,7 @@ public enum Role {
         try {
             return valueOf(id.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new LabException("run role \"" + id + "\" is unknown; expected baseline, experiment, confirm, remeasure or scale");
+            throw new LabException("run role \"" + id + "\" is unknown; expected baseline, experiment, confirm, remeasure, scale or replication");
         }
     }
 

@@ -55,8 +55,9 @@ final class Conclusions {
     /** Everything after {@link #begin} and the settling of pending experiments; returns the conclusion. */
     static Conclusion finish(Context c, String summary) {
         var s = c.settings();
-        c.listener().phase("concluding: scale check, held-out test, summary");
+        c.listener().phase("concluding: scale check, replication, held-out test, summary");
         String scale = scaleCheck(c);
+        var replication = Replication.atEnd(c);
         var h = c.ledger().history();
         var st = Standing.of(h);
         var best = h.run(st.bestRun()).orElseThrow();
@@ -74,6 +75,7 @@ final class Conclusions {
         st.bestRecipe().write(bestFile);
         var text = new StringBuilder();
         if (scale != null) text.append(SCALE_NOTE).append(scale).append("\n\n");
+        if (replication != null) text.append(replication.headline()).append("\n\n");
         if (summary != null && !summary.isBlank())
             text.append("From the researcher (").append(s.researcher()).append("):\n\n").append(summary.strip());
         h = c.ledger().history();

@@ -67,6 +67,12 @@ final class JournalWriter {
         chart(h);
     }
 
+    /** The replication's table, once per best recipe and seeds. */
+    void replication(ReplicationReport r, String bestHash) {
+        var seeds = r.seeds().stream().map(String::valueOf).reduce((a, b) -> a + "," + b).orElse("");
+        journal.appendReplication(bestHash + " seeds " + seeds, r.table());
+    }
+
     private void chart(StudyHistory h) {
         var entries = new ArrayList<RunEntry>();
         for (var r : h.runs())
@@ -91,6 +97,7 @@ final class JournalWriter {
             case CONFIRM -> change + " (confirmation, " + seed + ")";
             case REMEASURE -> "the best recipe on a fresh seed (" + seed + ")";
             case SCALE -> "scale check: " + change;
+            case REPLICATION -> "replication: " + (change.isEmpty() ? "" : "without " + change + " ") + "(" + seed + ")";
             case EXPERIMENT -> change + (r.recipe().seed() != h.start().seed() ? " (" + seed + ")" : "");
         };
         return text + switch (r.outcome()) {

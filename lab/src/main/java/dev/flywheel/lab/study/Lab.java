@@ -48,6 +48,12 @@ public interface Lab {
     /** Runs a change of the best recipe under {@code seeds} seeds and decides on it (see {@link Study#runExperiment}). */
     ExperimentResult runExperiment(String proposer, String hypothesis, Change change, int seeds);
 
+    /**
+     * The starting recipe against the best and the best without each kept change, on {@code seeds} fresh paired
+     * seeds (see {@link Study#replicate}).
+     */
+    ReplicationReport replicate(int seeds);
+
     /** A note for the journal. */
     void note(String author, String text);
 

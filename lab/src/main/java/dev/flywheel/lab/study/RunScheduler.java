@@ -15,6 +15,7 @@ import dev.flywheel.lab.run.Outcome;
 import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.run.RunResult;
 import dev.flywheel.lab.run.RunStatus;
+import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunOutcome;
 import dev.flywheel.lab.store.RunRecord;
 
@@ -88,7 +89,9 @@ final class RunScheduler {
 
     private void execute(RunRecord run) {
         var runDir = settings.dir().resolve("runs").resolve(run.id());
-        var job = new RunJob(run.id(), run.recipe(), runDir, settings.cacheRoot(), settings.threads(), false, false,
+        // a replication's runs score the held-out test split themselves, from the model they end with
+        boolean evalTest = run.role() == Role.REPLICATION;
+        var job = new RunJob(run.id(), run.recipe(), runDir, settings.cacheRoot(), settings.threads(), false, evalTest,
                 settings.checkpointEverySeconds(), ledger.store().url(), earlyStop.apply(run));
         RunResult result = run.attempts() > 0 ? ResultFile.read(job.resultFile()).orElse(null) : null;
         if (result == null) {
@@ -124,7 +127,10 @@ final class RunScheduler {
         var store = ledger.store();
         if (store.events(run.id()).isEmpty())
             for (var e : r.events()) if (e.kind() == EventKind.KILLED) store.recordEvent(run.id(), e);
-        return ledger.finished(run.id(), outcome(r, settings.metric()));
+        var ended = ledger.finished(run.id(), outcome(r, settings.metric()));
+        // in bits per byte whatever the study's metric: the test split is scored only that way at a run's end
+        if (run.role() == Role.REPLICATION && Double.isFinite(r.testBpb())) ended = ledger.testMetric(run.id(), r.testBpb());
+        return ended;
     }
 
     /**

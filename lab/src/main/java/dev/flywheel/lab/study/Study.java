@@ -275,6 +275,17 @@ public final class Study implements Lab, AutoCloseable {
         return conclusion;
     }
 
+    /**
+     * The starting recipe against the best, and the best without each kept change, on {@code seeds} fresh paired
+     * seeds (see {@link Replication}); while the study runs, within its budget. Finished runs are reused.
+     */
+    public synchronized ReplicationReport replicate(int seeds) {
+        if (journal == null) throw new LabException("study " + name() + " is open for reading only");
+        requireBaseline();
+        if (conclusion == null) settlePending();
+        return Replication.run(context(), seeds, conclusion == null);
+    }
+
     public synchronized Conclusion conclusion() {
         return conclusion;
     }
