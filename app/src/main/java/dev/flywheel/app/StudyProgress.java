@@ -26,6 +26,7 @@ final class StudyProgress implements StudyListener {
     private String runId;
     private String bestLine = "";
     private double leftAtStart = Double.NaN;
+    private String lastHypothesis;
     private long startNanos;
     private final double[] sum = new double[BUCKETS];
     private final int[] count = new int[BUCKETS];
@@ -66,13 +67,16 @@ final class StudyProgress implements StudyListener {
             bestLine = st.bestMetric() == null ? "" : String.format(Locale.ROOT, "best %.4f (%s)%s", st.bestMetric(),
                     st.bestRun(), st.noise() == null ? "" : String.format(Locale.ROOT, " σ %.4f", st.noise()));
             var budget = st.runsTotal() != null ? String.format(Locale.ROOT, "run %d of %d", st.runsDone() + 1, st.runsTotal())
-                    : st.leftSeconds() != null ? "run " + (st.runsDone() + 1) + ", " + duration(st.leftSeconds()) + " left"
+                    : st.leftSeconds() != null ? "run " + (st.runsDone() + 1) + ", " + duration(Math.max(0, st.leftSeconds())) + " left"
                     : "run " + (st.runsDone() + 1);
             out.printf(Locale.ROOT, "%n[%s] %s · %s · %s%s%n", budget, s.runId(), s.role(), s.proposer(),
                     s.resumed() ? " (resumed from its checkpoint)" : "");
             if (s.description() != null && !s.description().isBlank()) out.println("  " + s.description());
-            if (s.hypothesis() != null && !s.hypothesis().isBlank() && !"baseline".equals(s.role()))
+            // an experiment's seeds share its hypothesis: say it once
+            if (s.hypothesis() != null && !s.hypothesis().isBlank() && !"baseline".equals(s.role())
+                    && !s.hypothesis().equals(lastHypothesis))
                 out.println("  “" + clip(s.hypothesis(), 300) + "”");
+            lastHypothesis = s.hypothesis();
             out.flush();
         }
     }

@@ -2,6 +2,7 @@ package dev.flywheel.lab.study;
 
 import dev.flywheel.lab.Pause;
 import dev.flywheel.lab.recipe.Recipe;
+import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.search.Change;
 import dev.flywheel.lab.store.Decision;
 import dev.flywheel.lab.store.DecisionRecord;
@@ -50,6 +51,37 @@ final class Experiments {
 
     private String study() {
         return settings.name();
+    }
+
+    /**
+     * Runs the starting recipe under {@code noise_seeds} seeds (once; a resumed study only completes what is
+     * missing) and records the baseline's decisions: their mean is the first best, their spread the noise floor.
+     *
+     * @throws dev.flywheel.lab.LabException when every baseline run failed: the starting recipe itself must be fixed
+     */
+    void baseline() {
+        var runs = now().runsOf(Role.BASELINE);
+        if (!now().allDecided(runs)) {
+            if (runs.size() < settings.noiseSeeds())
+                listener.phase(String.format(Locale.ROOT, "baseline: the starting recipe under %d seeds, to measure the noise floor",
+                        settings.noiseSeeds()));
+            String trial = runs.isEmpty() ? null : runs.getFirst().experiment();
+            for (int i = runs.size(); i < settings.noiseSeeds(); i++) {
+                var recipe = now().withSeed(settings.start(), i);
+                var queued = ledger.queue(new NewRun(null, study(), recipe, null, null, "baseline",
+                        i == 0 ? "the starting recipe" : "the starting recipe with seed " + recipe.seed()
+                                + ", to measure the noise floor", trial, Role.BASELINE));
+                if (trial == null) trial = queued.id();
+            }
+            scheduler.executeAll(now().runsOf(Role.BASELINE));
+            runs = now().runsOf(Role.BASELINE);
+            ledger.decide(DecisionPolicy.baseline(study(), runs));
+        }
+        journal.runs(now(), runs);
+        if (runs.stream().noneMatch(r -> r.metric() != null && r.status() == RunStatus.FINISHED))
+            throw new dev.flywheel.lab.LabException("the starting recipe failed in every baseline run ("
+                    + runs.getFirst().status().id() + ": " + runs.getFirst().error()
+                    + "); fix the recipe or the data and start a new study");
     }
 
     /** Runs an experiment needs before its first call: the paired rule's minimum, else what the proposer asked. */

@@ -6,10 +6,8 @@ import dev.flywheel.lab.exec.EarlyStop;
 import dev.flywheel.lab.exec.Executor;
 import dev.flywheel.lab.recipe.Recipe;
 import dev.flywheel.lab.run.RecipeRunner;
-import dev.flywheel.lab.run.RunStatus;
 import dev.flywheel.lab.search.Change;
 import dev.flywheel.lab.search.ChangeResult;
-import dev.flywheel.lab.store.NewRun;
 import dev.flywheel.lab.store.NewStudy;
 import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunRecord;
@@ -17,7 +15,6 @@ import dev.flywheel.lab.store.Store;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * A research session: the ask/tell shell both the built-in loop and an LLM agent's tools drive. Researchers ask
@@ -141,27 +138,7 @@ public final class Study implements Lab, AutoCloseable {
      */
     public synchronized void runBaseline() {
         requireOpen();
-        var runs = now().runsOf(Role.BASELINE);
-        if (!now().allDecided(runs)) {
-            if (runs.size() < settings.noiseSeeds())
-                listener.phase(String.format(Locale.ROOT, "baseline: the starting recipe under %d seeds, to measure the noise floor",
-                        settings.noiseSeeds()));
-            String trial = runs.isEmpty() ? null : runs.getFirst().experiment();
-            for (int i = runs.size(); i < settings.noiseSeeds(); i++) {
-                var recipe = now().withSeed(settings.start(), i);
-                var queued = ledger.queue(new NewRun(null, name(), recipe, null, null, "baseline",
-                        i == 0 ? "the starting recipe" : "the starting recipe with seed " + recipe.seed()
-                                + ", to measure the noise floor", trial, Role.BASELINE));
-                if (trial == null) trial = queued.id();
-            }
-            scheduler.executeAll(now().runsOf(Role.BASELINE));
-            runs = now().runsOf(Role.BASELINE);
-            ledger.decide(DecisionPolicy.baseline(name(), runs));
-        }
-        journal.runs(now(), runs);
-        if (runs.stream().noneMatch(r -> r.metric() != null && r.status() == RunStatus.FINISHED))
-            throw new LabException("the starting recipe failed in every baseline run (" + runs.getFirst().status().id()
-                    + ": " + runs.getFirst().error() + "); fix the recipe or the data and start a new study");
+        experiments.baseline();
     }
 
     // ---- experiments ---------------------------------------------------------------------------------------------
@@ -225,7 +202,7 @@ public final class Study implements Lab, AutoCloseable {
 
     /** Adds a note to the journal, by {@code author} (a researcher id, or "person"). */
     public synchronized void note(String author, String text) {
-        if (journal == null) throw new LabException("study " + name() + " is open for reading only");
+        requireWritable();
         if (text == null || text.isBlank()) throw new LabException("a note needs some text");
         journal.note(ledger.note(author, text.strip()));
         listener.noted(author, text.strip());
@@ -267,7 +244,7 @@ public final class Study implements Lab, AutoCloseable {
      */
     public synchronized Conclusion finish(String summary) {
         if (conclusion != null) return conclusion;
-        if (journal == null) throw new LabException("study " + name() + " is open for reading only");
+        requireWritable();
         requireBaseline();
         var kept = Conclusions.begin(context(), summary); // from here on no experiment starts
         settlePending();
@@ -280,7 +257,7 @@ public final class Study implements Lab, AutoCloseable {
      * seeds (see {@link Replication}); while the study runs, within its budget. Finished runs are reused.
      */
     public synchronized ReplicationReport replicate(int seeds) {
-        if (journal == null) throw new LabException("study " + name() + " is open for reading only");
+        requireWritable();
         requireBaseline();
         if (conclusion == null) settlePending();
         return Replication.run(context(), seeds, conclusion == null);
@@ -315,8 +292,12 @@ public final class Study implements Lab, AutoCloseable {
     }
 
     private void requireOpen() {
-        if (journal == null) throw new LabException("study " + name() + " is open for reading only");
+        requireWritable();
         if (conclusion != null) throw new LabException("study " + name() + " is finished; start a new study to go on");
+    }
+
+    private void requireWritable() {
+        if (journal == null) throw new LabException("study " + name() + " is open for reading only");
     }
 
     private void requireBaseline() {
