@@ -12,6 +12,7 @@ import dev.flywheel.lab.store.RunRecord;
 
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.function.IntPredicate;
 
 /**
@@ -28,14 +29,14 @@ final class Experiments {
     private final JournalWriter journal;
     private final StudyListener listener;
     private final IntPredicate fits;
-    private final java.util.function.Function<String, ExperimentResult> result;
+    private final Function<String, ExperimentResult> result;
 
     /**
      * @param fits   whether this many more runs fit in the budget (outside the conclusion's reserve)
      * @param result an experiment's result, for the listener
      */
     Experiments(StudySettings settings, Ledger ledger, RunScheduler scheduler, JournalWriter journal,
-                StudyListener listener, IntPredicate fits, java.util.function.Function<String, ExperimentResult> result) {
+                StudyListener listener, IntPredicate fits, Function<String, ExperimentResult> result) {
         this.settings = settings;
         this.ledger = ledger;
         this.scheduler = scheduler;

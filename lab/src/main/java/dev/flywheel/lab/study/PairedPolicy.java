@@ -115,7 +115,7 @@ final class PairedPolicy {
             var first = trial.getFirst();
             if (first.role() != Role.EXPERIMENT || !h.allDecided(trial)) continue;
             boolean kept = h.decision(first.id()).decision() == Decision.KEEP;
-            budget = budget.after(changeKey(first), pValue(h.before(last(trial).ordinal() + 1), trial), kept);
+            budget = budget.after(changeKey(first), pValue(h.before(trial.getLast().ordinal() + 1), trial), kept);
         }
         return budget;
     }
@@ -198,9 +198,5 @@ final class PairedPolicy {
                     p == null || r.metric() == null ? null : r.metric() - p, Double.isFinite(sigmaD) ? sigmaD : null,
                     rationale, null);
         }).toList();
-    }
-
-    private static RunRecord last(List<RunRecord> runs) {
-        return runs.getLast();
     }
 }
