@@ -1,12 +1,11 @@
 package dev.flywheel.app;
 
-import dev.flywheel.lab.exec.ChildJvmExecutor;
 import dev.flywheel.lab.exec.Executor;
-import dev.flywheel.lab.exec.InProcessExecutor;
 import dev.flywheel.lab.store.Store;
 import dev.flywheel.lab.study.Study;
 import dev.flywheel.lab.study.StudySettings;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -30,12 +29,8 @@ final class ReplicateCommand implements Callable<Integer> {
     int seeds;
     @Option(names = "--lab", paramLabel = "DIR", description = "Lab directory (default: $FLYWHEEL_LAB or ./flywheel-lab).")
     Path lab;
-    @Option(names = "--concurrency", defaultValue = "1", paramLabel = "N", description = "Runs at once (default: ${DEFAULT-VALUE}).")
-    int concurrency;
-    @Option(names = "--threads", paramLabel = "N", description = "Engine threads per run (default: processors / concurrency).")
-    Integer threads;
-    @Option(names = "--executor", defaultValue = "child", paramLabel = "child|in-process", description = "Run each run in a JVM of its own (default) or in this one.")
-    String executor;
+    @Mixin
+    ExecutionOptions execution;
     @Option(names = "--json", description = "Print one JSON object as the last line of stdout.")
     boolean json;
 
@@ -44,20 +39,14 @@ final class ReplicateCommand implements Callable<Integer> {
         var o = new Output(json);
         var labDir = Lab.at(lab);
         if (seeds < 2 || seeds > 20) throw new IllegalArgumentException("--seeds must be between 2 and 20 (got " + seeds + ")");
-        if (concurrency < 1) throw new IllegalArgumentException("--concurrency must be at least 1");
-        int perRun = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / concurrency);
-        if (perRun < 1) throw new IllegalArgumentException("--threads must be at least 1");
+        int perRun = execution.threadsPerRun();
         var dir = labDir.studies().resolve(name);
         if (!StudySettings.exists(dir) || !java.nio.file.Files.exists(labDir.store()))
             throw new IllegalArgumentException("there is no study " + name + " in " + labDir.dir()
                     + "; list the studies with `flywheel studies`, or check --lab");
         var store = Store.open(labDir.store());
-        var settings = StudySettings.read(dir, labDir.cache().root()).withExecution(labDir.cache().root(), concurrency, perRun);
-        Executor ex = switch (executor) {
-            case "child" -> new ChildJvmExecutor();
-            case "in-process" -> new InProcessExecutor(store);
-            default -> throw new IllegalArgumentException("--executor must be child or in-process, not " + executor);
-        };
+        var settings = StudySettings.read(dir, labDir.cache().root()).withExecution(labDir.cache().root(), execution.concurrency, perRun);
+        Executor ex = execution.executor(store);
         var progress = new StudyProgress(o.human(), TrainCommand.dataProgress(o));
         o.say("replicating study %s on %d fresh seeds", name, seeds);
         dev.flywheel.lab.study.ReplicationReport report;

@@ -2,9 +2,7 @@ package dev.flywheel.app;
 
 import dev.flywheel.lab.budget.RunBudget;
 import dev.flywheel.lab.budget.StudyBudget;
-import dev.flywheel.lab.exec.ChildJvmExecutor;
 import dev.flywheel.lab.exec.Executor;
-import dev.flywheel.lab.exec.InProcessExecutor;
 import dev.flywheel.agent.AgentResearchers;
 import dev.flywheel.lab.research.Researcher;
 import dev.flywheel.lab.search.Brief;
@@ -54,12 +52,8 @@ final class ResearchCommand implements Callable<Integer> {
     boolean resume;
     @Option(names = "--lab", paramLabel = "DIR", description = "Lab directory (default: $FLYWHEEL_LAB or ./flywheel-lab).")
     Path lab;
-    @Option(names = "--concurrency", defaultValue = "1", paramLabel = "N", description = "Runs at once (default: ${DEFAULT-VALUE}).")
-    int concurrency;
-    @Option(names = "--threads", paramLabel = "N", description = "Engine threads per run (default: processors / concurrency).")
-    Integer threads;
-    @Option(names = "--executor", defaultValue = "child", paramLabel = "child|in-process", description = "Run each run in a JVM of its own (default) or in this one.")
-    String executor;
+    @Mixin
+    ExecutionOptions execution;
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N", description = "Seed of the researcher's random choices (default: ${DEFAULT-VALUE}).")
     long seed;
     @Option(names = "--no-early-stop", description = "Do not stop clearly losing runs early.")
@@ -77,9 +71,7 @@ final class ResearchCommand implements Callable<Integer> {
     public Integer call() {
         var o = new Output(json);
         var labDir = Lab.at(lab);
-        if (concurrency < 1) throw new IllegalArgumentException("--concurrency must be at least 1");
-        int perRun = threads != null ? threads : Math.max(1, Runtime.getRuntime().availableProcessors() / concurrency);
-        if (perRun < 1) throw new IllegalArgumentException("--threads must be at least 1");
+        int perRun = execution.threadsPerRun();
         // checks the API key, endpoint and model before anything is trained
         Researcher theResearcher = AgentResearchers.create(researcher, llm.settings(researcher, seed));
         {
@@ -91,17 +83,13 @@ final class ResearchCommand implements Callable<Integer> {
                     throw new IllegalArgumentException("there is no study " + name + " in " + labDir.dir()
                             + " to resume; list the studies with `flywheel studies`, or check --lab");
                 settings = StudySettings.read(labDir.studies().resolve(name), labDir.cache().root())
-                        .withExecution(labDir.cache().root(), concurrency, perRun);
+                        .withExecution(labDir.cache().root(), execution.concurrency, perRun);
                 if (!settings.researcher().equals(theResearcher.id()))
                     theResearcher = AgentResearchers.create(settings.researcher(), llm.settings(settings.researcher(), seed));
             } else {
                 settings = newSettings(labDir, perRun, theResearcher.id());
             }
-            Executor ex = switch (executor) {
-                case "child" -> new ChildJvmExecutor();
-                case "in-process" -> new InProcessExecutor(s);
-                default -> throw new IllegalArgumentException("--executor must be child or in-process, not " + executor);
-            };
+            Executor ex = execution.executor(s);
             var progress = new StudyProgress(o.human(), TrainCommand.dataProgress(o));
             o.say("study %s: researcher %s, budget %s, runs of %s on %s%s", settings.name(), settings.researcher(),
                     settings.budget().format(), settings.runBudget().format(), settings.start().data().source(),
@@ -130,7 +118,7 @@ final class ResearchCommand implements Callable<Integer> {
         var name = study != null ? study : researcher.toLowerCase(Locale.ROOT) + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         return new StudySettings(name, b, start, researcherId, studyBudget,
-                labDir.studies().resolve(name), labDir.cache().root(), concurrency, perRun, !noEarlyStop,
+                labDir.studies().resolve(name), labDir.cache().root(), execution.concurrency, perRun, !noEarlyStop,
                 !noScaleCheck, checkpointEvery);
     }
 
