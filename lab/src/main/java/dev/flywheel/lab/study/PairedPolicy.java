@@ -39,6 +39,13 @@ final class PairedPolicy {
         long seed(int j) {
             return runs.get(j).recipe().seed();
         }
+
+        /** The parent's metric on each of its seeds. */
+        Map<Long, Double> metricBySeed() {
+            var bySeed = new TreeMap<Long, Double>();
+            for (var r : runs) bySeed.putIfAbsent(r.recipe().seed(), r.metric());
+            return bySeed;
+        }
     }
 
     /** The table of the recipe that is the best after {@code h}. */
@@ -67,8 +74,7 @@ final class PairedPolicy {
 
     /** d_j for the experiment's complete runs, each against the parent's run on the same seed (NaN when it has none). */
     static double[] differences(Parent parent, List<RunRecord> runs) {
-        var bySeed = new TreeMap<Long, Double>();
-        for (var r : parent.runs()) bySeed.putIfAbsent(r.recipe().seed(), r.metric());
+        var bySeed = parent.metricBySeed();
         var d = new double[runs.size()];
         for (int j = 0; j < d.length; j++) {
             var p = bySeed.get(runs.get(j).recipe().seed());
@@ -190,8 +196,7 @@ final class PairedPolicy {
     /** One record per run: its metric against the parent's run on its seed (the paired difference as its delta). */
     private static List<DecisionRecord> records(String study, List<RunRecord> runs, Parent parent, Decision decision,
                                                 double sigmaD, String rationale) {
-        var bySeed = new TreeMap<Long, Double>();
-        for (var r : parent.runs()) bySeed.putIfAbsent(r.recipe().seed(), r.metric());
+        var bySeed = parent.metricBySeed();
         return runs.stream().map(r -> {
             var p = bySeed.get(r.recipe().seed());
             return new DecisionRecord(study, r.id(), decision, r.metric(), p,
