@@ -22,12 +22,16 @@ import java.util.Locale;
  *   <li>{@link #REPLICATION}: a replication of the study's finding: the starting recipe, the best recipe and the best
  *   without each kept change, on fresh paired seeds, with the held-out test scored by each run. Never decided, never a
  *   candidate for the best.</li>
+ *   <li>{@link #SWEEP}: one arm of a learning-rate mini-sweep (×0.5, ×1, ×2) on the sweep seed, before a structural
+ *   change is judged: the change's recipe, or the best recipe it is compared with. Never a candidate for the best.</li>
+ *   <li>{@link #REFERENCE}: the best recipe at the learning rate its own sweep chose, on an experiment's seed, when that
+ *   is not the best's own rate: what a structural change is then paired with. Never a candidate for the best.</li>
  * </ul>
  */
 public enum Role {
-    BASELINE, EXPERIMENT, CONFIRM, REMEASURE, SCALE, REPLICATION;
+    BASELINE, EXPERIMENT, CONFIRM, REMEASURE, SCALE, REPLICATION, SWEEP, REFERENCE;
 
-    /** The role's name in the store, JSON and the journal: baseline, experiment, confirm, remeasure, scale, replication. */
+    /** The role's name in the store, JSON and the journal: baseline, experiment, confirm, remeasure, scale, replication, sweep, reference. */
     @JsonValue
     public String id() {
         return name().toLowerCase(Locale.ROOT);
@@ -39,7 +43,7 @@ public enum Role {
         try {
             return valueOf(id.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new LabException("run role \"" + id + "\" is unknown; expected baseline, experiment, confirm, remeasure, scale or replication");
+            throw new LabException("run role \"" + id + "\" is unknown; expected baseline, experiment, confirm, remeasure, scale, replication, sweep or reference");
         }
     }
 

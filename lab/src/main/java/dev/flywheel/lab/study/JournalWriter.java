@@ -99,6 +99,8 @@ final class JournalWriter {
             case SCALE -> "scale check: " + change;
             case REPLICATION -> "replication: " + (change.isEmpty() ? "" : "without " + change + " ") + "(" + seed + ")";
             case EXPERIMENT -> change + (r.recipe().seed() != h.start().seed() ? " (" + seed + ")" : "");
+            case SWEEP -> "learning-rate sweep: " + (change.isEmpty() ? "the best recipe" : change) + " (" + seed + ")";
+            case REFERENCE -> "the best recipe at its own swept rate: " + change + " (" + seed + ")";
         };
         return text + switch (r.outcome()) {
             case null -> "";
