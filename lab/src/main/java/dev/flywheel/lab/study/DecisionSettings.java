@@ -22,9 +22,13 @@ import java.util.Map;
  * </ul>
  *
  * @param horizon the number of experiments the study's α is spread over: set at creation to what the budget affords
+ * @param lrSweep under the paired procedure, whether a structural change (optimizer, width, depth, batch) is judged
+ *                at its own best learning rate against the best at its own, each from a ×0.5/×1/×2 sweep the study
+ *                runs first ({@link LrSweep}, docs/decision.md). Off for studies saved before it existed, so they
+ *                decide as they did.
  */
 public record DecisionSettings(Procedure procedure, double alpha, int horizon, int minSeeds, int maxSeeds,
-                               double futilityAlpha, int remeasureSeeds) {
+                               double futilityAlpha, int remeasureSeeds, boolean lrSweep) {
 
     public enum Procedure {
         PAIRED, KEEP_RULE;
@@ -46,20 +50,28 @@ public record DecisionSettings(Procedure procedure, double alpha, int horizon, i
             throw new LabException("seeds per experiment need 1 ≤ min ≤ max, got " + minSeeds + " and " + maxSeeds);
     }
 
-    /** The paired rule with α = 0.05 over as many experiments as {@code budget} affords, 2 to 6 seeds, 2 to re-measure. */
+    /**
+     * The paired rule with α = 0.05 over as many experiments as {@code budget} affords, 2 to 6 seeds, 2 to re-measure,
+     * structural changes at their own swept learning rate.
+     */
     public static DecisionSettings paired(StudyBudget budget, int baselineSeeds) {
         int horizon = budget instanceof StudyBudget.Runs r
                 ? Math.max(1, (r.runs() - baselineSeeds) / MIN_SEEDS) : TIME_BUDGET_HORIZON;
-        return new DecisionSettings(Procedure.PAIRED, 0.05, horizon, MIN_SEEDS, 6, 0.1, 2);
+        return new DecisionSettings(Procedure.PAIRED, 0.05, horizon, MIN_SEEDS, 6, 0.1, 2, true);
     }
 
     /** The rule of studies made before the paired one. */
     public static DecisionSettings keepRule() {
-        return new DecisionSettings(Procedure.KEEP_RULE, 0.05, 1, 1, 2, 0.1, 0);
+        return new DecisionSettings(Procedure.KEEP_RULE, 0.05, 1, 1, 2, 0.1, 0, false);
     }
 
     public boolean paired() {
         return procedure == Procedure.PAIRED;
+    }
+
+    /** Whether an experiment of {@code change} first sweeps the learning rate of both arms. */
+    boolean sweeps(dev.flywheel.lab.search.Change change) {
+        return paired() && lrSweep && LrSweep.structural(change);
     }
 
     /** The sequential rule's settings, with the smallest gain worth keeping. */
@@ -76,10 +88,14 @@ public record DecisionSettings(Procedure procedure, double alpha, int horizon, i
         j.put("max_seeds", maxSeeds);
         j.put("futility_alpha", futilityAlpha);
         j.put("remeasure_seeds", remeasureSeeds);
+        j.put("lr_sweep", lrSweep);
         return j;
     }
 
-    /** From study.json; a study saved before the choice existed (no field) was decided by the keep rule. */
+    /**
+     * From study.json; a study saved before the choice existed (no field) was decided by the keep rule, and one saved
+     * before the learning-rate sweep (no {@code lr_sweep}) judges structural changes at the best's rate, as it did.
+     */
     static DecisionSettings fromJson(JsonNode j) {
         if (j == null || j.isNull()) return keepRule();
         var procedure = switch (j.path("procedure").asText()) {
@@ -90,6 +106,6 @@ public record DecisionSettings(Procedure procedure, double alpha, int horizon, i
         };
         return new DecisionSettings(procedure, j.path("alpha").asDouble(), j.path("horizon").asInt(),
                 j.path("min_seeds").asInt(), j.path("max_seeds").asInt(), j.path("futility_alpha").asDouble(),
-                j.path("remeasure_seeds").asInt());
+                j.path("remeasure_seeds").asInt(), j.path("lr_sweep").asBoolean(false));
     }
 }

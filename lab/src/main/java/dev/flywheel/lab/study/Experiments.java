@@ -30,6 +30,7 @@ final class Experiments {
     private final StudyListener listener;
     private final IntPredicate fits;
     private final Function<String, ExperimentResult> result;
+    private final StructuralSweep sweep;
 
     /**
      * @param fits   whether this many more runs fit in the budget (outside the conclusion's reserve)
@@ -44,6 +45,7 @@ final class Experiments {
         this.listener = listener;
         this.fits = fits;
         this.result = result;
+        this.sweep = new StructuralSweep(settings.name(), ledger, scheduler, journal, listener);
     }
 
     private StudyHistory now() {
@@ -101,21 +103,81 @@ final class Experiments {
         return seeds + Math.max(0, seeds - PairedPolicy.parent(now()).runs().size()) + d.remeasureSeeds();
     }
 
+    /**
+     * What an experiment of {@code seeds} runs of {@code change} (making {@code recipe}) must leave room for: a
+     * structural change swept first also needs the sweep runs still missing and, unless the best's sweep already chose
+     * ×1, reference runs of the best at its own rate on each seed (in place of the best's runs on new seeds).
+     */
+    int reserve(int seeds, Recipe recipe, Change change) {
+        if (!settings.decisions().sweeps(change)) return reserve(seeds);
+        var plan = plan(recipe);
+        boolean atOwnRate = StructuralSweep.bestChoice(now(), plan).orElse(0) == 1.0;
+        int pairing = atOwnRate ? reserve(seeds) : seeds + seeds + settings.decisions().remeasureSeeds();
+        return pairing + StructuralSweep.missing(now(), plan);
+    }
+
+    private StructuralSweep.Plan plan(Recipe recipe) {
+        return StructuralSweep.plan(now(), settings.space(), Standing.of(now()).bestRecipe(), recipe);
+    }
+
+    /**
+     * Queues an experiment's first runs and returns its trial id. A structural change under the paired procedure is
+     * swept first ({@link StructuralSweep}): it is then run at the rate its sweep chose, the rate carried in its
+     * change so that, kept, the new best has it; and when the best's sweep chose a rate other than the best's own,
+     * the best at that rate is run on each of the experiment's seeds as what the change is paired with.
+     */
+    String start(Recipe recipe, Change change, String proposer, String hypothesis, int seeds) {
+        if (!settings.decisions().sweeps(change)) return queue(recipe, change, proposer, hypothesis, seeds, null);
+        var choice = sweep.run(plan(recipe), change, proposer);
+        double fc = choice.changed().chosen(), fp = choice.parent().chosen();
+        var best = Standing.of(now()).bestRecipe();
+        return queue(LrSweep.scaled(recipe, fc), StructuralSweep.merged(change, recipe, fc), proposer,
+                hypothesis + " [The study swept the learning rate first: " + choice.describe() + "; the change runs at "
+                        + StructuralSweep.factor(fc) + " and is paired with the best at " + StructuralSweep.factor(fp)
+                        + ", each arm at the rate its own sweep scored best at.]",
+                seeds, choice.needsReference() ? LrSweep.scaled(best, fp) : null);
+    }
+
     /** Whether the error budget has α left for another experiment: with none, nothing more could be kept. */
     boolean canStillKeep() {
         return !settings.decisions().paired() || PairedPolicy.budget(now(), settings.decisions()).next() > 0;
     }
 
-    /** Queues the experiment's first runs; returns its trial id. */
-    String queue(Recipe recipe, Change change, String proposer, String hypothesis, int seeds) {
+    /** Queues the experiment's first runs, each with its reference run if {@code reference} is not null. */
+    private String queue(Recipe recipe, Change change, String proposer, String hypothesis, int seeds, Recipe reference) {
         var st = Standing.of(now());
         String trial = null;
         for (int i = 0; i < seeds; i++) {
-            var queued = ledger.queue(new NewRun(null, study(), seedFor(recipe, i), st.bestRun(), change, proposer,
+            var seeded = reference == null ? seedFor(recipe, i) : referencedSeed(recipe, i);
+            var queued = ledger.queue(new NewRun(null, study(), seeded, st.bestRun(), change, proposer,
                     hypothesis, trial, Role.EXPERIMENT));
             if (trial == null) trial = queued.id();
+            if (reference != null) queueReference(trial, reference, seeded.seed());
         }
         return trial;
+    }
+
+    /**
+     * The best at its swept rate on {@code seed}, for the experiment {@code trial}: in a trial of its own (the
+     * experiment's trial holds the experiment's runs only), each run naming the experiment as its parent.
+     */
+    private void queueReference(String trial, Recipe reference, long seed) {
+        var refs = PairedPolicy.references(now(), trial);
+        var best = Standing.of(now().before(now().run(trial).orElseThrow().ordinal())).bestRecipe();
+        ledger.queue(new NewRun(null, study(), reference.with("seed", seed), trial,
+                Change.of(LrSweep.scaling(best, reference.optimizer().lr() / best.optimizer().lr())), "study",
+                "The best recipe at the learning rate its own sweep chose, on seed " + seed + ": what the structural "
+                        + "change " + trial + " is paired with.", refs.isEmpty() ? null : refs.getFirst().experiment(),
+                Role.REFERENCE));
+    }
+
+    /**
+     * The {@code j}-th seed of an experiment paired with reference runs: the best's j-th seed while it has one (the
+     * best's own runs are not needed, the reference runs pair), else a fresh seed.
+     */
+    private Recipe referencedSeed(Recipe recipe, int j) {
+        var parent = PairedPolicy.parent(now());
+        return j < parent.runs().size() ? recipe.with("seed", parent.seed(j)) : now().withSeed(recipe, freshSeed());
     }
 
     /**
@@ -139,13 +201,13 @@ final class Experiments {
 
     /** The next seed index no run of the study has used. */
     private int freshSeed() {
-        long base = settings.start().seed();
-        return (int) now().runs().stream().mapToLong(r -> r.recipe().seed() - base).max().orElse(-1) + 1;
+        return now().freshSeedIndex();
     }
 
     /** Completes every experiment that has unfinished or undecided runs, in order. */
     void settlePending() {
         settleRemeasures();
+        sweep.settle();
         for (var e : now().pendingExperiments()) {
             listener.phase("resuming experiment " + e);
             settle(e);
@@ -157,15 +219,16 @@ final class Experiments {
         while (true) {
             settleRemeasures();
             scheduler.executeAll(now().trial(trial));
+            scheduler.executeAll(PairedPolicy.references(now(), trial));
             var runs = now().trial(trial);
             if (now().allDecided(runs)) {
-                journal.runs(now(), runs);
+                journal.runs(now(), withReferences(trial, runs));
                 return;
             }
             Pause.at("before-decision");
             boolean more = settings.decisions().paired() ? decidePaired(trial, runs) : decideByKeepRule(trial, runs);
             if (more) continue;
-            journal.runs(now(), runs);
+            journal.runs(now(), withReferences(trial, now().trial(trial)));
             listener.decided(result.apply(trial));
             if (settings.decisions().paired() && now().decision(runs.getFirst().id()).decision() == Decision.KEEP)
                 remeasure(runs.getFirst());
@@ -197,16 +260,36 @@ final class Experiments {
                 yield true;
             }
             case PairedPolicy.Call.Decide d -> {
-                ledger.decide(d.decisions());
+                ledger.decide(withSweep(runs.getFirst(), d.decisions()));
                 yield false;
             }
         };
     }
 
+    /** The experiment's runs and then its reference runs, for the journal. */
+    private List<RunRecord> withReferences(String trial, List<RunRecord> runs) {
+        var out = new java.util.ArrayList<>(runs);
+        out.addAll(PairedPolicy.references(now(), trial));
+        return out;
+    }
+
+    /** The experiment's own records with the learning-rate sweep it was judged by named in their rationale. */
+    private List<DecisionRecord> withSweep(RunRecord first, List<DecisionRecord> records) {
+        var choice = StructuralSweep.of(now(), first);
+        if (choice.isEmpty()) return records;
+        var own = now().trial(first.experiment()).stream().map(RunRecord::id).toList();
+        return records.stream().map(d -> !own.contains(d.run()) ? d : new DecisionRecord(d.study(), d.run(), d.decision(),
+                d.metric(), d.bestBefore(), d.delta(), d.noiseFloor(), d.rationale() + ". Judged at each arm's own "
+                + "learning rate: " + choice.get().describe(), d.decidedAt())).toList();
+    }
+
     private void addSeed(String trial, List<RunRecord> runs, String why) {
         var first = runs.getFirst();
-        ledger.queue(new NewRun(null, study(), seedFor(first.recipe(), runs.size()), first.parent(), first.change(),
+        var refs = PairedPolicy.references(now(), trial);
+        var seeded = refs.isEmpty() ? seedFor(first.recipe(), runs.size()) : referencedSeed(first.recipe(), runs.size());
+        ledger.queue(new NewRun(null, study(), seeded, first.parent(), first.change(),
                 first.proposer(), why, trial, Role.CONFIRM));
+        if (!refs.isEmpty()) queueReference(trial, refs.getFirst().recipe(), seeded.seed());
         listener.phase("not clear yet: another seed of " + trial);
     }
 

@@ -66,10 +66,25 @@ final class PairedPolicy {
         return new Parent(trial, runs);
     }
 
-    /** The parent an experiment was paired with: the table of the trial its parent run belongs to. */
+    /**
+     * The parent an experiment was paired with: its reference runs when it has them (a structural change judged at
+     * its own learning rate against the best at the rate the best's sweep chose), else the table of the trial its
+     * parent run belongs to.
+     */
     static Parent parentOf(StudyHistory h, RunRecord experimentRun) {
+        var refs = references(h, experimentRun.experiment());
+        if (!refs.isEmpty())
+            return new Parent(refs.getFirst().experiment(), refs.stream().filter(StudyHistory::complete).toList());
         var p = h.run(experimentRun.parent()).orElseThrow();
         return table(h, p.role() == Role.REMEASURE ? h.run(p.parent()).orElseThrow().experiment() : p.experiment());
+    }
+
+    /**
+     * The {@link Role#REFERENCE} runs of the experiment whose trial is {@code trial}: the best recipe at its own swept
+     * rate, one on each of the experiment's seeds, in a trial of their own whose runs name the experiment as parent.
+     */
+    static List<RunRecord> references(StudyHistory h, String trial) {
+        return h.runsOf(Role.REFERENCE).stream().filter(r -> trial.equals(r.parent())).toList();
     }
 
     /** d_j for the experiment's complete runs, each against the parent's run on the same seed (NaN when it has none). */
@@ -121,9 +136,16 @@ final class PairedPolicy {
             var first = trial.getFirst();
             if (first.role() != Role.EXPERIMENT || !h.allDecided(trial)) continue;
             boolean kept = h.decision(first.id()).decision() == Decision.KEEP;
-            budget = budget.after(changeKey(first), pValue(h.before(trial.getLast().ordinal() + 1), trial), kept);
+            budget = budget.after(changeKey(first), pValue(h.before(lastOrdinal(h, trial) + 1), trial), kept);
         }
         return budget;
+    }
+
+    /** The last ordinal of an experiment's runs and its reference runs: what the study knew when it decided. */
+    private static int lastOrdinal(StudyHistory h, List<RunRecord> trial) {
+        int last = trial.getLast().ordinal();
+        for (var r : references(h, trial.getFirst().id())) last = Math.max(last, r.ordinal());
+        return last;
     }
 
     /** The one-sided p-value of a finished trial's paired evidence (1 for a trial without complete pairs). */
@@ -165,11 +187,17 @@ final class PairedPolicy {
         int tries = budget(before, s).attempts(changeKey(first));
         String resubmitted = tries == 0 ? "" : String.format(Locale.ROOT,
                 " This change was tried %d time%s before; each try spends from the error budget.", tries, tries == 1 ? "" : "s");
+        var refs = references(h, first.experiment());
         for (var r : runs) {
             if (!StudyHistory.complete(r)) {
                 String why = KeepRule.whyDiscarded(r.outcome());
-                return new Call.Decide(records(study, runs, parent, Decision.DISCARD, Double.NaN, why + resubmitted), false);
+                return discard(study, h, runs, parent, why + resubmitted);
             }
+        }
+        for (var r : refs) {
+            if (!StudyHistory.complete(r))
+                return discard(study, h, runs, parent, "the best recipe's reference run on seed " + r.recipe().seed()
+                        + " " + r.status().id() + ", so the change cannot be paired on it; discarded" + resubmitted);
         }
         var d = differences(parent, runs);
         var noise = noise(h);
@@ -179,8 +207,25 @@ final class PairedPolicy {
                 ? decision.rationale().replace("; adding a seed", "") + "; the study budget has no room for another seed; discarded"
                 : decision.rationale();
         var kind = decision.kept() ? Decision.KEEP : Decision.DISCARD;
-        return new Call.Decide(records(study, runs, parent, kind, decision.evidence().sigma(), rationale + resubmitted),
-                decision.kept());
+        var out = new ArrayList<>(referenceRecords(study, refs));
+        out.addAll(records(study, runs, parent, kind, decision.evidence().sigma(), rationale + resubmitted));
+        return new Call.Decide(out, decision.kept());
+    }
+
+    private static Call.Decide discard(String study, StudyHistory h, List<RunRecord> runs, Parent parent, String why) {
+        var out = new ArrayList<>(referenceRecords(study, references(h, runs.getFirst().experiment())));
+        out.addAll(records(study, runs, parent, Decision.DISCARD, Double.NaN, why));
+        return new Call.Decide(out, false);
+    }
+
+    /**
+     * The reference runs' records, first in a decision so that an experiment whose own runs are decided has them
+     * too (a study killed between the two decides the experiment again, the same way): never candidates.
+     */
+    private static List<DecisionRecord> referenceRecords(String study, List<RunRecord> refs) {
+        return refs.stream().map(r -> new DecisionRecord(study, r.id(), Decision.DISCARD, r.metric(), null, null, null,
+                "the best recipe at the rate its own sweep chose, on seed " + r.recipe().seed()
+                        + ": what the structural change is paired with; not a candidate for the best", null)).toList();
     }
 
     /**

@@ -170,13 +170,13 @@ public final class Study implements Lab, AutoCloseable {
         };
         if (seeds < 1 || seeds > 5) throw new LabException("seeds must be between 1 and 5 (got " + seeds + ")");
         int n = experiments.initialSeeds(seeds);
-        if (!canAfford(experiments.reserve(n), false))
+        if (!canAfford(experiments.reserve(n, accepted.recipe(), accepted.change()), false))
             throw new LabException("the study budget is spent (" + budget.describe(now(), spent())
                     + "); no further experiment fits, so finish the study");
         if (!experiments.canStillKeep())
             throw new LabException("the study's error budget is spent: no further change could be kept without risking "
                     + "a false win, so finish the study");
-        var trial = experiments.queue(accepted.recipe(), accepted.change(), proposer, hypothesis, n);
+        var trial = experiments.start(accepted.recipe(), accepted.change(), proposer, hypothesis, n);
         experiments.settle(trial);
         return result(trial);
     }

@@ -153,6 +153,12 @@ public record StudyHistory(Recipe start, List<RunRecord> runs, Map<String, Decis
         return r.seed() == seed ? r : r.with("seed", seed);
     }
 
+    /** The next seed index (after the base seed) no run of the study has used. */
+    public int freshSeedIndex() {
+        long base = start.seed();
+        return (int) runs.stream().mapToLong(r -> r.recipe().seed() - base).max().orElse(-1) + 1;
+    }
+
     /**
      * What the run's proposer changed: its recipe against its parent's under the study's base seed (the seed of the
      * run that stood for the best is not part of the change), or against the starting recipe for a baseline.
