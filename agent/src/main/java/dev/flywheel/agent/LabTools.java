@@ -55,7 +55,10 @@ final class LabTools {
                     + "delta vs best, noise floor, decision and why, a learning-curve summary, guard events (loss "
                     + "spikes, NaNs, divergence and what the guard did) and the run id. A kept change becomes the new "
                     + "best that later changes apply to. Changes outside the search space are rejected before anything "
-                    + "runs, with a message saying what to fix. Takes as long as the run budget, per seed.",
+                    + "runs, with a message saying what to fix. A structural change (optimizer.name, model.dim, "
+                    + "model.layers, batch.size, batch.accum) is judged at its own best learning rate against the best "
+                    + "at its own, from a ×0.5/×1/×2 sweep the study runs itself first, so you need not pair it with a "
+                    + "learning-rate change. Takes as long as the run budget, per seed.",
                     schema(props(
                             "hypothesis", map("type", "string", "description", "Why you expect this change to lower "
                                     + "the metric, in a sentence or two; it goes into the journal as written."),

@@ -28,6 +28,10 @@ import java.util.TreeMap;
  * <p><b>The call.</b> The paired differences d_j = metric(experiment, j) − metric(parent, j) go to the
  * {@link SequentialRule} with σ_d pooled over the study ({@link #noise}) and the α the {@link ErrorBudget} allots to
  * this experiment ({@link #budget}). A run that crashed, diverged or was stopped early ends the experiment as a discard.
+ *
+ * <p><b>Reference runs.</b> A structural change judged at its own learning rate is paired, when the best's own sweep
+ * chose another rate than the best's, with the best at that rate on the same seeds ({@link Role#REFERENCE},
+ * {@link #references}) instead of the best's table; those runs are its parent's table in every function here.
  */
 final class PairedPolicy {
 
