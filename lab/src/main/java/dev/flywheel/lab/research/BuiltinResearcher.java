@@ -5,52 +5,52 @@ import dev.flywheel.lab.recipe.Values;
 import dev.flywheel.lab.search.Change;
 import dev.flywheel.lab.search.ChangeResult;
 import dev.flywheel.lab.search.Dimension;
-import dev.flywheel.lab.search.SearchSpace;
-import dev.flywheel.lab.store.Decision;
 import dev.flywheel.lab.study.Lab;
-import dev.flywheel.lab.study.Diagnostics;
-import dev.flywheel.lab.store.Role;
-import dev.flywheel.lab.study.RunView;
 
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Random;
-import java.util.Set;
 
 /**
- * The offline researcher: a search that reads its runs, not a random walk. Every proposal is scored and the best
- * untried one is run; the candidates come from five sources, and each carries its hypothesis in words:
+ * The offline researcher: a search that reads its runs, not a random walk. Every proposal is scored and the best one
+ * not run before is proposed; the candidates come from four sources, and each carries its hypothesis in words:
  *
  * <ol>
- *   <li><b>Playbook</b> — rules on the diagnostics of the best run ({@link Diagnostics}): spikes or divergence call
- *   for a lower learning rate, a longer warmup, QK-norm, gradient clipping; a loss still falling fast at the end
- *   (under-trained in the fixed budget) for a higher learning rate, a smaller model, smaller batches; a warmup that
- *   eats a large part of the run for a shorter one; a flat loss for a larger model; a validation loss well above
- *   the training loss for more weight decay or a smaller model.</li>
+ *   <li><b>Screen</b>: the structural variants that usually help small GPTs ({@link Priors#SCREEN}: Muon, RoPE,
+ *   SwiGLU, QK-norm, RMSNorm, those the search space allows), one at a time in that order right after the first
+ *   experiment (the learning-rate step, or the playbook's first remedy), so all of them are tried within the first
+ *   six. One not reached by its turn (a kept step is followed once first) is overdue and goes before anything but a
+ *   kept step's continuation or a rate search after a structural keep.
+ *   The study judges an optimizer or size change at its own best learning rate (its sweep), so Muon is proposed
+ *   plainly, without a rate of its own. The journal names these ablations too (one variant at a time), their
+ *   hypothesis says they are the screen.</li>
  *   <li><b>Line search</b> on each numeric dimension: a step (×2 on a log range, a quarter of a linear one) in the
- *   direction prior knowledge favours, continued while it is kept, reversed once it is not.</li>
+ *   direction prior knowledge favours, continued while it is kept, the other way once it was discarded from the
+ *   current best. The {@link Playbook} — rules on the best run's diagnostics — raises the steps it calls for.</li>
  *   <li><b>TPE</b> ({@link Tpe}) once a dimension has been tried at three or more values — over that dimension
  *   alone, and jointly over the explored dimensions once there are ten runs — drawing near the best recipe
  *   (a trust region), since a far-off draw is a run wasted in a study of a few dozen.</li>
- *   <li><b>Combinations</b>: changes that each looked better by a sigma or more but did not clear the bar alone
- *   are proposed together (small real gains only show in the noise once they add up), and a promising step of a
- *   line search is followed by a bolder one.</li>
- *   <li><b>Ablations</b>, one at a time, of the categorical variants (RoPE, SwiGLU, RMSNorm, Muon, the schedule,
- *   the neighbouring widths, ...), ordered by how often they help small models.</li>
+ *   <li><b>Ablations</b>, one at a time, of the other categorical variants (the schedule, squared ReLU, the
+ *   neighbouring widths, ...), ordered by how often they help small models.</li>
  * </ol>
  *
- * Prior importance ranks the dimensions (the learning rate first); every earlier experiment on a dimension lowers
- * its score, so the search moves on. Early stopping of losing runs and the scale check are the study's. The
- * researcher keeps no state: it proposes from the study's history alone (with a random generator seeded by it),
- * so a resumed study goes on as it would have.
+ * <p>Prior importance ranks the dimensions (the learning rate first; size and batch by what the run budget holds
+ * fixed, see {@link Priors}); every earlier experiment on a dimension lowers its score, so the search moves on. For
+ * the learning rates only the experiments since the last kept change of the model, optimizer or batch count: such a
+ * change moves the best rate, so after it the rate is searched again first. A discarded change is not proposed
+ * again from the same best, nor combined with others, nor followed by a bolder step: under paired seeds a discard is
+ * evidence of no useful gain, and chasing what merely looked better spends the study on noise.
+ *
+ * <p>Early stopping of losing runs, the learning-rate sweeps and the scale check are the study's. The researcher
+ * keeps no state: it proposes from the study's history alone ({@link Evidence}, with a random generator seeded by
+ * it), so a resumed study goes on as it would have. Nothing already run is proposed again, whatever its role
+ * (sweeps, references and replications included, the seed aside; the scale check's larger recipes aside).
  */
 public final class BuiltinResearcher extends ProposingResearcher {
 
@@ -59,6 +59,10 @@ public final class BuiltinResearcher extends ProposingResearcher {
      * a hundredfold, a factor of about 2.5 either way): with a few dozen runs a far-off draw is a run wasted.
      */
     static final double TRUST_RADIUS = 0.2;
+    /** The first screened variant's score: below a fresh learning-rate step (5), above every other first step. */
+    static final double SCREEN_TOP = 4.8;
+    /** What an overdue screened variant gains: enough to pass a second kept rate step, not a rate search reset. */
+    static final double OVERDUE = 6;
 
     private final long seed;
     private final Tpe tpe = new Tpe();
@@ -72,236 +76,83 @@ public final class BuiltinResearcher extends ProposingResearcher {
         return "builtin";
     }
 
-    /** How much a numeric dimension usually matters for minutes-long CPU runs, and which way to try first. */
-    private record Prior(double importance, int direction, String why) {}
-
-    private static final Map<String, Prior> NUMERIC = Map.ofEntries(
-            Map.entry("optimizer.lr", new Prior(5, +1, "the peak learning rate is the setting that matters most, and small models trained briefly usually want it higher than the default")),
-            Map.entry("schedule.warmup", new Prior(3, -1, "a short run spends a large share of its steps warming up")),
-            Map.entry("batch.size", new Prior(3, -1, "in a fixed time, smaller batches mean more optimizer steps")),
-            Map.entry("model.layers", new Prior(2, -1, "a shallower model takes more steps in the fixed time")),
-            Map.entry("optimizer.weight_decay", new Prior(1.5, +1, "decoupled weight decay regularises the matrices")),
-            Map.entry("optimizer.min_lr", new Prior(0.8, -1, "annealing further at the end often lowers the final loss")),
-            Map.entry("optimizer.beta2", new Prior(1, +1, "a longer second-moment average steadies AdamW")),
-            Map.entry("model.mlp_ratio", new Prior(1, -1, "a narrower MLP trades capacity for speed")),
-            Map.entry("optimizer.grad_clip", new Prior(0.7, -1, "clipping bounds the update when the gradient jumps")),
-            Map.entry("schedule.decay_fraction", new Prior(0.7, +1, "a longer decay phase anneals more")),
-            Map.entry("optimizer.beta1", new Prior(0.5, +1, "more momentum smooths the updates")),
-            Map.entry("optimizer.muon_lr", new Prior(2, +1, "Muon's rate sets the step of the hidden matrices")),
-            Map.entry("optimizer.muon_momentum", new Prior(0.5, +1, "Muon's momentum smooths its orthogonalised steps")),
-            Map.entry("batch.accum", new Prior(0.3, +1, "accumulation makes larger steps from the same micro-batches")),
-            Map.entry("model.z_loss", new Prior(0.3, +1, "z-loss keeps the output logits from drifting")));
-
-    /** Categorical variants worth an ablation, with a prior weight and the reason it might help. */
-    private record Variant(double importance, String why) {}
-
-    private static final Map<String, Variant> VARIANTS = Map.ofEntries(
-            Map.entry("model.position=rope", new Variant(3, "rotary position embeddings usually beat learned ones in small GPTs and drop the position table")),
-            Map.entry("optimizer.name=muon", new Variant(2.5, "Muon's orthogonalised updates of the hidden matrices have trained small GPTs faster than AdamW in speedruns")),
-            Map.entry("model.activation=swiglu", new Variant(2, "a gated MLP (SwiGLU) is what most recent models use")),
-            Map.entry("model.activation=relu2", new Variant(1.5, "squared ReLU did well in the nanoGPT speedruns and is cheap")),
-            Map.entry("model.norm=rmsnorm", new Variant(1.5, "RMSNorm is cheaper than LayerNorm and usually as good")),
-            Map.entry("schedule.kind=wsd", new Variant(1.5, "warmup-stable-decay keeps the peak rate longer and anneals at the end")),
-            Map.entry("schedule.kind=cosine", new Variant(1, "cosine decay anneals smoothly over the whole run")),
-            Map.entry("schedule.kind=constant", new Variant(0.4, "without decay the rate stays at its peak")),
-            Map.entry("model.qk_norm=true", new Variant(1, "normalised queries and keys keep attention logits bounded and allow higher rates")),
-            Map.entry("model.qk_norm=false", new Variant(0.3, "without QK-norm the attention is a little cheaper")),
-            Map.entry("model.bias=false", new Variant(0.8, "dropping biases saves parameters and time with little loss")),
-            Map.entry("model.bias=true", new Variant(0.3, "biases add a little capacity")),
-            Map.entry("model.tied_head=false", new Variant(0.5, "an untied output head adds capacity where the vocabulary is large")),
-            Map.entry("model.tied_head=true", new Variant(0.5, "tying the head to the embedding saves parameters")),
-            Map.entry("optimizer.name=adamw", new Variant(0.5, "AdamW is the dependable default")),
-            Map.entry("model.norm=layernorm", new Variant(0.3, "LayerNorm centres as well as scales")),
-            Map.entry("model.position=learned", new Variant(0.3, "learned positions are the GPT-2 default")),
-            Map.entry("model.activation=gelu", new Variant(0.3, "GELU is the GPT-2 default")));
-
-    /** Sizes: one notch down or up in the allowed list, weighted by what the diagnostics say. */
-    private static final Set<String> SIZES = Set.of("model.dim", "model.heads", "model.seq");
-
-    private record Candidate(double score, String arm, Map<String, Object> change, String hypothesis) {}
-
     @Override
     protected Optional<Proposal> propose(Lab study, int attempt) {
-        var ctx = new Context(study, seed, attempt);
-        var candidates = new ArrayList<Candidate>();
-        numeric(ctx, candidates);
-        combine(ctx, candidates);
-        jointTpe(ctx, candidates);
-        categorical(ctx, candidates);
-        playbookExtras(ctx, candidates);
-        candidates.sort(Comparator.comparingDouble(Candidate::score).reversed());
-        for (var c : candidates) {
-            if (study.validate(Change.of(c.change())) instanceof ChangeResult.Accepted a
-                    && !ctx.tried.contains(ctx.key(a.recipe()))) {
+        var ctx = new Evidence(study, seed, attempt);
+        for (var c : candidates(ctx)) {
+            if (study.validate(Change.of(c.change())) instanceof ChangeResult.Accepted a && !ran(ctx, a))
                 return Optional.of(new Proposal(c.hypothesis() + " [" + c.arm() + "]", a.change(), 1));
-            }
         }
         return Optional.empty();
     }
 
-    // ---- what the history says -------------------------------------------------------------------------------
-
-    /** The study's history as the proposals need it. */
-    private static final class Context {
-        final Lab study;
-        final SearchSpace space;
-        final Recipe start;
-        final Recipe best;
-        final List<RunView> history;
-        final RunView bestRun;
-        final Diagnostics diag;
-        final Set<String> tried = new HashSet<>();
-        /** experiments (first runs) in order */
-        final List<RunView> experiments = new ArrayList<>();
-        final Map<String, Integer> explored = new HashMap<>();
-        final Map<String, Recipe> recipes = new HashMap<>();
-        final Random rng;
-
-        Context(Lab study, long seed, int attempt) {
-            this.study = study;
-            this.space = study.settings().space();
-            this.start = study.settings().start();
-            this.best = study.bestRecipe();
-            this.history = study.history();
-            this.rng = new Random(seed * 31 + history.size() * 1_000_003L + attempt);
-            var state = study.state();
-            RunView b = null;
-            for (var v : history) {
-                recipes.put(v.run().id(), v.recipe());
-                if (v.run().id().equals(state.best().run())) b = v;
-                if (v.role() != Role.SCALE) tried.add(key(v.recipe()));
-                if (v.role() == Role.EXPERIMENT && v.run().id().equals(v.run().experiment())) {
-                    experiments.add(v);
-                    if (v.run().change() != null)
-                        for (var p : v.run().change().values().keySet()) explored.merge(p, 1, Integer::sum);
-                }
-            }
-            this.bestRun = b;
-            this.diag = b == null ? Diagnostics.NONE : b.diagnostics();
-        }
-
-        /** A recipe's identity apart from its seed: the same change under another seed is not a new idea. */
-        String key(Recipe r) {
-            return r.seed() == start.seed() ? r.hash() : r.with("seed", start.seed()).hash();
-        }
-
-        /** Experiments whose parent was the current best run. */
-        List<RunView> atBest() {
-            if (bestRun == null) return List.of();
-            return experiments.stream().filter(e -> bestRun.run().id().equals(e.run().parent())).toList();
-        }
-
-        RunView last() {
-            return experiments.isEmpty() ? null : experiments.getLast();
-        }
-
-        long steps() {
-            return bestRun == null || bestRun.run().steps() == null ? 0 : bestRun.run().steps();
-        }
-
-        boolean decidedKeep(RunView v) {
-            return v.decision() != null && v.decision().decision() == Decision.KEEP;
-        }
+    /** Every candidate of every source, best first (ties in the order the sources and the search space give). */
+    List<Candidate> candidates(Evidence ctx) {
+        var candidates = new ArrayList<Candidate>();
+        numeric(ctx, candidates);
+        jointTpe(ctx, candidates);
+        categorical(ctx, candidates);
+        candidates.addAll(Playbook.extras(ctx));
+        candidates.sort(Comparator.comparingDouble(Candidate::score).reversed());
+        return candidates;
     }
 
-    /** Diagnostic boosts for (path, direction): the playbook's say on the line search. */
-    private static Map<String, String> playbook(Context ctx, Map<String, Double> boost) {
-        var why = new LinkedHashMap<String, String>();
-        var d = ctx.diag;
-        var best = ctx.best;
-        if (d.spiky() || d.diverged()) {
-            put(boost, why, "optimizer.lr-", 6, "the best run is unstable (" + trouble(d) + "), and a lower peak rate is "
-                    + "the first remedy");
-            put(boost, why, "schedule.warmup+", 5, "the best run is unstable, and a longer warmup eases the first steps");
-        }
-        if (d.logitDrift()) put(boost, why, "model.z_loss+", 6, "the guard saw the output logits drift, which z-loss counters");
-        if (d.stillFalling()) {
-            var fall = String.format(Locale.ROOT, "the best run's loss was still falling %.1f%% over its last quarter: it is "
-                    + "under-trained in this budget", 100 * d.lateDrop());
-            put(boost, why, "optimizer.lr+", 3, fall + ", and a higher rate learns faster");
-            put(boost, why, "model.dim-", 2, fall + ", and a smaller model takes more steps per second");
-            put(boost, why, "batch.size-", 1, fall + ", and smaller batches give more optimizer steps");
-            put(boost, why, "model.layers-", 1, fall + ", and a shallower model takes more steps per second");
-        }
-        if (d.plateaued()) {
-            var flat = String.format(Locale.ROOT, "the best run's loss was flat over its last quarter (%.1f%%): the "
-                    + "model has learnt what it can at this size", 100 * d.lateDrop());
-            put(boost, why, "model.dim+", 2, flat + ", so a wider model should go further");
-            put(boost, why, "model.layers+", 1.5, flat + ", so a deeper model should go further");
-        }
-        if (d.overfitting()) {
-            var gap = String.format(Locale.ROOT, "the validation loss is %.3f nats above the training loss: overfitting", d.gap());
-            put(boost, why, "optimizer.weight_decay+", 4, gap + ", which weight decay counters");
-            put(boost, why, "model.dim-", 1.5, gap + ", and a smaller model fits the data less closely");
-        }
-        long steps = ctx.steps();
-        int warmup = best.schedule().warmup();
-        if (steps > 0 && warmup > 0.2 * steps)
-            put(boost, why, "schedule.warmup-", 3, String.format(Locale.ROOT, "the warmup of %d steps is %.0f%% of the %d "
-                    + "steps the best run took", warmup, 100.0 * warmup / steps, steps));
-        return why;
-    }
-
-    private static void put(Map<String, Double> boost, Map<String, String> why, String key, double amount, String reason) {
-        boost.merge(key, amount, Double::sum);
-        why.merge(key, reason, (a, b) -> a + "; " + b);
+    /** Whether the recipe was run already (in any role, any seed), or the change tried from the current best. */
+    private static boolean ran(Evidence ctx, ChangeResult.Accepted a) {
+        return ctx.tried.contains(ctx.key(a.recipe())) || ctx.triedFromBest.contains(Evidence.canonical(a.change().values()));
     }
 
     // ---- numeric dimensions: line search, then TPE ----------------------------------------------------------------
 
-    private void numeric(Context ctx, List<Candidate> out) {
+    private void numeric(Evidence ctx, List<Candidate> out) {
         var boost = new HashMap<String, Double>();
-        var why = playbook(ctx, boost);
+        var why = Playbook.boosts(ctx, boost);
         var last = ctx.last();
         for (var dim : ctx.space.dimensions()) {
             if (!(dim instanceof Dimension.Numeric n) || !active(n.path(), ctx.best)) continue;
-            var prior = NUMERIC.getOrDefault(n.path(), new Prior(0.3, +1, "an untried setting"));
+            var prior = ctx.priors.numeric(n.path());
             double current = ((Number) ctx.best.get(n.path())).doubleValue();
             int explored = ctx.explored.getOrDefault(n.path(), 0);
             double base = prior.importance() * Math.pow(0.7, explored);
-            var values = observedValues(ctx, n.path());
-            if (values.size() >= 3) {
-                tpeOne(ctx, n, current, base, out);
-            }
-            // line search from the current best: the prior direction first, the other way once that failed here —
-            // unless the failed step looked better by a sigma or more, when a bolder step the same way is worth a run
+            if (ctx.observedValues(n.path()).size() >= 3) tpeOne(ctx, n, current, base, out);
+            boolean reset = ctx.structuralKeep != null && explored == 0
+                    && (n.path().equals("optimizer.lr") || n.path().equals("optimizer.muon_lr"));
             for (int dir : new int[]{prior.direction(), -prior.direction()}) {
                 double v = step(n, current, dir);
-                if (v == current) continue;
-                var failed = failedHere(ctx, n.path(), dir);
-                if (failed != null) {
-                    double z = sigmas(failed);
-                    double bolder = step(n, v, dir);
-                    if (z >= 1 && bolder != v) {
-                        var change = change(ctx, n, bolder);
-                        out.add(new Candidate(base + boost.getOrDefault(n.path() + (dir > 0 ? "+" : "-"), 0.0) + 2,
-                                "line search", change, String.format(Locale.ROOT, "%s %s to %s looked %.1fσ better but did "
-                                        + "not clear the bar; if the trend holds, a bolder step to %s%s should show a "
-                                        + "larger gain", verb(dir), n.path(), fmt(v), z, fmt(bolder), extra(change, n.path()))));
-                    }
-                    continue;
-                }
-                double score = base + boost.getOrDefault(n.path() + (dir > 0 ? "+" : "-"), 0.0);
-                String continued = "";
-                if (last != null && ctx.decidedKeep(last) && changes(ctx, last, n.path()) == dir && onlyChanges(last, n.path())) {
+                if (v == current || ctx.failedHere(n.path(), dir) != null) continue;
+                String sign = dir > 0 ? "+" : "-";
+                double score = base + boost.getOrDefault(n.path() + sign, 0.0);
+                var other = ctx.failedHere(n.path(), -dir);
+                String lead = "";
+                if (last != null && Evidence.decidedKeep(last) && ctx.changes(last, n.path()) == dir
+                        && Evidence.onlyChanges(last, n.path())) {
                     score += 3 + prior.importance();
-                    continued = "The last step on " + n.path() + " in this direction was kept, so the line search goes on. ";
+                    lead = "The last step on " + n.path() + " in this direction was kept, so the line search goes on. ";
+                } else if (reset) {
+                    score = (dir == prior.direction() ? score : 0.8 * score) + 3 + prior.importance();
+                    lead = "The last kept change (" + ctx.structuralKeep.run().change().describe() + ") altered the "
+                            + "model, optimizer or batch, which moves the best learning rate, so the rate is searched "
+                            + "again from the new best. ";
+                } else if (other != null) {
+                    lead = "The step the other way (" + other.run().change().describe() + ") was discarded from this "
+                            + "best, so the line search turns. ";
                 } else if (dir != prior.direction()) {
                     score *= 0.8;
                 }
                 var change = change(ctx, n, v);
-                var reason = why.get(n.path() + (dir > 0 ? "+" : "-"));
-                out.add(new Candidate(score, "line search", change, continued + verb(dir) + " " + n.path() + " from "
-                        + fmt(current) + " to " + fmt(v) + extra(change, n.path()) + " should lower " + ctx.study.settings().metric().id()
-                        + ": " + (reason != null ? reason : dir == prior.direction() ? prior.why()
+                var reason = why.get(n.path() + sign);
+                out.add(new Candidate(score, "line search", change, lead + verb(dir) + " " + n.path() + " from "
+                        + fmt(current) + " to " + fmt(v) + extra(change, n.path()) + " should lower "
+                        + ctx.study.settings().metric().id() + ": " + (reason != null ? reason
+                        : dir == prior.direction() ? prior.why()
                         : "the other way from the usual first step, to map how this setting acts here") + "."));
             }
         }
     }
 
     /** One TPE draw over a single explored dimension, the others at the best recipe's values. */
-    private void tpeOne(Context ctx, Dimension.Numeric n, double current, double base, List<Candidate> out) {
-        var obs = observations(ctx, List.of(n));
+    private void tpeOne(Evidence ctx, Dimension.Numeric n, double current, double base, List<Candidate> out) {
+        var obs = ctx.observations(List.of(n));
         if (obs.size() < 3 || !informative(obs, 0)) return;
         var p = tpe.propose(obs, new boolean[]{true}, new double[]{n.toUnit(current)}, TRUST_RADIUS, ctx.rng);
         double v = n.fromUnit(p.x()[0]);
@@ -313,21 +164,20 @@ public final class BuiltinResearcher extends ProposingResearcher {
                 extra(change, n.path()))));
     }
 
-    /** Joint TPE over the numeric dimensions explored at two or more values, once there are enough runs. */
-    private void jointTpe(Context ctx, List<Candidate> out) {
+    /** Joint TPE over the numeric dimensions explored at three or more values, once there are enough runs. */
+    private void jointTpe(Evidence ctx, List<Candidate> out) {
         var dims = new ArrayList<Dimension.Numeric>();
         for (var d : ctx.space.dimensions())
-            if (d instanceof Dimension.Numeric n && active(n.path(), ctx.best) && observedValues(ctx, n.path()).size() >= 3)
+            if (d instanceof Dimension.Numeric n && active(n.path(), ctx.best) && ctx.observedValues(n.path()).size() >= 3)
                 dims.add(n);
         if (dims.size() < 2) return;
-        dims.sort(Comparator.comparingDouble((Dimension.Numeric n) ->
-                NUMERIC.getOrDefault(n.path(), new Prior(0.3, 1, "")).importance()).reversed());
-        var all = observations(ctx, dims);
+        dims.sort(Comparator.comparingDouble((Dimension.Numeric n) -> ctx.priors.numeric(n.path()).importance()).reversed());
+        var all = ctx.observations(dims);
         if (all.size() < 10) return;
         var use = new ArrayList<Dimension.Numeric>();
         for (int i = 0; i < dims.size() && use.size() < 3; i++) if (informative(all, i)) use.add(dims.get(i));
         if (use.size() < 2) return;
-        var obs = observations(ctx, use);
+        var obs = ctx.observations(use);
         var base = new double[use.size()];
         var active = new boolean[use.size()];
         for (int i = 0; i < use.size(); i++) {
@@ -352,28 +202,6 @@ public final class BuiltinResearcher extends ProposingResearcher {
                         Math.exp(p.logRatio()), String.join(", ", parts))));
     }
 
-    /** The study's runs as TPE observations over {@code dims}: complete runs score their metric, the rest worse than all. */
-    private static List<Tpe.Observation> observations(Context ctx, List<Dimension.Numeric> dims) {
-        var scored = new ArrayList<double[]>();
-        var failed = new ArrayList<double[]>();
-        double worst = Double.NEGATIVE_INFINITY;
-        for (var v : ctx.history) {
-            if (v.role() == Role.SCALE || !v.run().status().isFinal()) continue;
-            var x = new double[dims.size()];
-            for (int i = 0; i < dims.size(); i++)
-                x[i] = dims.get(i).toUnit(((Number) v.recipe().get(dims.get(i).path())).doubleValue());
-            if (v.complete()) {
-                scored.add(append(x, v.run().metric()));
-                worst = Math.max(worst, v.run().metric());
-            } else failed.add(x);
-        }
-        var out = new ArrayList<Tpe.Observation>();
-        for (var s : scored) out.add(new Tpe.Observation(java.util.Arrays.copyOf(s, dims.size()), s[dims.size()]));
-        double penalty = Double.isFinite(worst) ? worst + 1 : 1e9;
-        for (var f : failed) out.add(new Tpe.Observation(f, penalty));
-        return out;
-    }
-
     /**
      * Whether the good runs (the best quarter) disagree on dimension {@code k}: when they all share one value — as
      * when most runs kept the best recipe's — the densities say only "not where the bad runs were", and a draw is
@@ -383,72 +211,6 @@ public final class BuiltinResearcher extends ProposingResearcher {
         var sorted = obs.stream().sorted(Comparator.comparingDouble(Tpe.Observation::score)).toList();
         int good = Math.max(1, (int) Math.ceil(0.25 * sorted.size()));
         return sorted.subList(0, good).stream().mapToDouble(o -> o.x()[k]).distinct().count() >= 2;
-    }
-
-    private static double[] append(double[] x, double y) {
-        var out = java.util.Arrays.copyOf(x, x.length + 1);
-        out[x.length] = y;
-        return out;
-    }
-
-    private static Set<Double> observedValues(Context ctx, String path) {
-        var values = new HashSet<Double>();
-        for (var v : ctx.history)
-            if (v.role() != Role.SCALE && v.run().status().isFinal())
-                values.add(((Number) v.recipe().get(path)).doubleValue());
-        return values;
-    }
-
-    /** The experiment from the current best that already moved {@code path} in {@code dir} and was discarded, or null. */
-    private static RunView failedHere(Context ctx, String path, int dir) {
-        for (var e : ctx.atBest())
-            if (changes(ctx, e, path) == dir && !ctx.decidedKeep(e)) return e;
-        return null;
-    }
-
-    /** How many σ better than the best before it an experiment's first run was (negative: worse; NaN: no metric). */
-    private static double sigmas(RunView e) {
-        var d = e.decision();
-        if (d == null || d.delta() == null || d.noiseFloor() == null || d.noiseFloor() <= 0 || !e.complete()) return Double.NaN;
-        return -d.delta() / d.noiseFloor();
-    }
-
-    /**
-     * Changes that each looked better than the best by a sigma or more but did not clear the bar alone, proposed
-     * together: in noisy conditions gains that are real but small only show once they add up.
-     */
-    private void combine(Context ctx, List<Candidate> out) {
-        var promising = ctx.atBest().stream().filter(e -> !ctx.decidedKeep(e) && sigmas(e) >= 1 && e.run().change() != null)
-                .sorted(Comparator.comparingDouble(BuiltinResearcher::sigmas).reversed()).toList();
-        var change = new LinkedHashMap<String, Object>();
-        var parts = new ArrayList<String>();
-        for (var e : promising) {
-            var c = e.run().change().values();
-            if (c.keySet().stream().anyMatch(change::containsKey)) continue;
-            change.putAll(c);
-            parts.add(String.format(Locale.ROOT, "%s (%.1fσ)", e.run().change().describe(), sigmas(e)));
-        }
-        if (parts.size() < 2) return;
-        out.add(new Candidate(7 + 0.5 * parts.size(), "combination", change, "These changes each looked better than the "
-                + "best but none cleared the bar alone: " + String.join("; ", parts) + ". If their gains add up, together "
-                + "they should clear it."));
-    }
-
-    /** +1 / −1 if the experiment raised / lowered {@code path} against its parent, else 0. */
-    private static int changes(Context ctx, RunView e, String path) {
-        var c = e.run().change();
-        if (c == null || !c.values().containsKey(path) || e.run().parent() == null) return 0;
-        var parent = ctx.recipes.get(e.run().parent());
-        if (parent == null || !(parent.get(path) instanceof Number from) || !(e.recipe().get(path) instanceof Number to))
-            return 0;
-        return Double.compare(to.doubleValue(), from.doubleValue());
-    }
-
-    private static boolean onlyChanges(RunView e, String path) {
-        var c = e.run().change();
-        if (c == null) return false;
-        for (var p : c.values().keySet()) if (!p.equals(path) && !p.equals("optimizer.min_lr")) return false;
-        return true;
     }
 
     /** The next value one step from {@code v} in direction {@code dir}, inside the range; {@code v} if there is none. */
@@ -464,25 +226,38 @@ public final class BuiltinResearcher extends ProposingResearcher {
         return next;
     }
 
-    /** The change setting {@code path} to {@code v}; a new learning rate carries min_lr along at the same ratio. */
-    private static Map<String, Object> change(Context ctx, Dimension.Numeric n, double v) {
+    /**
+     * The change setting {@code path} to {@code v}. A new learning rate scales the others by the same factor, as the
+     * study's sweep does: min_lr (so the schedule keeps its shape) and, under Muon, muon_lr — so a step the sweep
+     * already ran is recognised as run.
+     */
+    private static Map<String, Object> change(Evidence ctx, Dimension.Numeric n, double v) {
         var change = new LinkedHashMap<String, Object>();
         change.put(n.path(), n.integer() ? (Object) (long) v : (Object) v);
         if (n.path().equals("optimizer.lr")) {
-            double ratio = ctx.best.optimizer().minLr() / ctx.best.optimizer().lr();
-            double minLr = v * ratio;
-            var dim = ctx.space.dimension("optimizer.min_lr");
-            if (dim.isPresent() && dim.get() instanceof Dimension.Numeric m) minLr = Math.clamp(minLr, m.min(), Math.min(m.max(), v));
-            else minLr = Math.min(ctx.best.optimizer().minLr(), v);
-            if (minLr != ctx.best.optimizer().minLr()) change.put("optimizer.min_lr", minLr);
+            var o = ctx.best.optimizer();
+            double factor = v / o.lr();
+            follow(ctx, change, "optimizer.min_lr", o.minLr(), o.minLr() * factor, v);
+            if (o.name() == Recipe.Optimizer.Algorithm.MUON)
+                follow(ctx, change, "optimizer.muon_lr", o.muonLr(), o.muonLr() * factor, Double.MAX_VALUE);
         }
         return change;
     }
 
+    /** Sets a rate that follows the learning rate to {@code want}, inside its range and below {@code cap}, if it moves. */
+    private static void follow(Evidence ctx, Map<String, Object> change, String path, double now, double want, double cap) {
+        var dim = ctx.space.dimension(path);
+        double v = dim.isPresent() && dim.get() instanceof Dimension.Numeric m ? Math.clamp(want, m.min(), Math.min(m.max(), cap))
+                : path.equals("optimizer.min_lr") ? Math.min(now, cap) : now;
+        if (v != now) change.put(path, v);
+    }
+
     private static String extra(Map<String, Object> change, String path) {
-        if (path.equals("optimizer.lr") && change.containsKey("optimizer.min_lr"))
-            return " (min_lr follows, to " + fmt(((Number) change.get("optimizer.min_lr")).doubleValue()) + ")";
-        return "";
+        if (!path.equals("optimizer.lr")) return "";
+        var parts = new ArrayList<String>();
+        for (var p : List.of("optimizer.min_lr", "optimizer.muon_lr"))
+            if (change.containsKey(p)) parts.add(p.substring(10) + " to " + fmt(((Number) change.get(p)).doubleValue()));
+        return parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ", following at the same ratio)";
     }
 
     /** Settings that only matter for some variants are left alone for the others. */
@@ -493,42 +268,72 @@ public final class BuiltinResearcher extends ProposingResearcher {
         return true;
     }
 
-    // ---- categorical dimensions: ablations --------------------------------------------------------------------------
+    // ---- categorical dimensions: the screen and ablations ----------------------------------------------------------
 
-    private void categorical(Context ctx, List<Candidate> out) {
+    /** Sizes: one or two notches down or up in the allowed list, weighted by the budget's kind and the diagnostics. */
+    private static final java.util.Set<String> SIZES = java.util.Set.of("model.dim", "model.heads", "model.seq");
+
+    private void categorical(Evidence ctx, List<Candidate> out) {
         var boost = new HashMap<String, Double>();
-        var why = playbook(ctx, boost);
+        var why = Playbook.boosts(ctx, boost);
+        var screen = screenable(ctx);
         for (var dim : ctx.space.dimensions()) {
-            if (!(dim instanceof Dimension.Categorical c)) continue;
-            if (!active(c.path(), ctx.best)) continue;
+            if (!(dim instanceof Dimension.Categorical c) || !active(c.path(), ctx.best)) continue;
             Object current = ctx.best.get(c.path());
             List<Object> options = SIZES.contains(c.path()) ? neighbours(c, current) : c.values();
             for (var v : options) {
                 if (Objects.equals(v, current)) continue;
                 String key = c.path() + "=" + Values.format(v);
-                double score;
-                String reason;
-                if (SIZES.contains(c.path())) {
-                    boolean up = ((Number) v).doubleValue() > ((Number) current).doubleValue();
-                    var b = why.get(c.path() + (up ? "+" : "-"));
-                    score = (c.path().equals("model.dim") ? 1.5 : 0.6) + boost.getOrDefault(c.path() + (up ? "+" : "-"), 0.0);
-                    reason = b != null ? b : up ? "a larger " + c.path().substring(6) + " adds capacity"
-                            : "a smaller " + c.path().substring(6) + " is faster, so it sees more data in the budget";
-                } else {
-                    var variant = VARIANTS.getOrDefault(key, new Variant(0.3, "an untried variant"));
-                    score = variant.importance();
-                    reason = variant.why();
-                }
                 long before = ctx.experiments.stream().filter(e -> e.run().change() != null
                         && Objects.equals(e.run().change().values().get(c.path()), v)).count();
+                double score;
+                String reason, lead = "One change at a time: ";
+                if (SIZES.contains(c.path())) {
+                    boolean up = ((Number) v).doubleValue() > ((Number) current).doubleValue();
+                    var size = ctx.priors.size(c.path(), up);
+                    score = size.importance() + boost.getOrDefault(c.path() + (up ? "+" : "-"), 0.0);
+                    reason = why.getOrDefault(c.path() + (up ? "+" : "-"), size.why());
+                } else {
+                    var variant = Priors.variant(key);
+                    int rank = screen.indexOf(key);
+                    reason = variant.why();
+                    if (rank >= 0 && before == 0) {
+                        score = screenScore(rank, ctx.experiments.size());
+                        lead = "Screening early the structural changes that usually help small GPTs (" + (rank + 1)
+                                + " of " + screen.size() + "): ";
+                    } else score = variant.importance();
+                }
                 score *= Math.pow(0.3, before);
-                var change = new LinkedHashMap<String, Object>();
-                change.put(c.path(), v);
-                out.add(new Candidate(score, "ablation", change, "One change at a time: " + c.path() + " " + Values.format(current)
-                        + " → " + Values.format(v) + ", because " + reason + (before > 0 ? " (tried before from an earlier best; "
-                        + "the best has moved since)" : "") + "."));
+                out.add(new Candidate(score, "ablation", Map.of(c.path(), v), lead + c.path() + " "
+                        + Values.format(current) + " → " + Values.format(v) + ", because " + reason + (before > 0
+                        ? " (tried before from an earlier best; the best has moved since)" : "") + "."));
             }
         }
+    }
+
+    /**
+     * The score of the screened variant of rank {@code rank} (0 first) when {@code experiments} have been run: in
+     * order below a fresh learning-rate step; overdue — raised by {@link #OVERDUE} — once its turn in the opening
+     * has passed without it. The opening is one experiment (the top of the line search: the rate, or what the
+     * playbook puts first), then the screen, so the five variants are all run within the first six experiments.
+     */
+    static double screenScore(int rank, int experiments) {
+        double score = SCREEN_TOP - 0.2 * rank;
+        return experiments >= rank + 1 ? score + OVERDUE : score;
+    }
+
+    /** The screened variants this study can try, in order: those its space allows that its start does not have. */
+    static List<String> screenable(Evidence ctx) {
+        var out = new ArrayList<String>();
+        for (var key : Priors.SCREEN) {
+            int eq = key.indexOf('=');
+            var path = key.substring(0, eq);
+            if (ctx.space.dimension(path).orElse(null) instanceof Dimension.Categorical c
+                    && c.values().stream().anyMatch(v -> Values.format(v).equals(key.substring(eq + 1)))
+                    && !Values.format(ctx.start.get(path)).equals(key.substring(eq + 1)))
+                out.add(key);
+        }
+        return out;
     }
 
     /** The values next to {@code current} in the allowed list (which is in the order the brief gives). */
@@ -545,31 +350,7 @@ public final class BuiltinResearcher extends ProposingResearcher {
         return out;
     }
 
-    /** Playbook remedies that are not a step of one dimension: QK-norm and clipping for an unstable run. */
-    private void playbookExtras(Context ctx, List<Candidate> out) {
-        var d = ctx.diag;
-        if (!(d.spiky() || d.diverged())) return;
-        var trouble = "The best run is unstable (" + trouble(d) + ")";
-        if (!ctx.best.model().qkNorm() && ctx.space.dimension("model.qk_norm").isPresent())
-            out.add(new Candidate(d.attentionGrowth() ? 10 : 8.5, "playbook", Map.of("model.qk_norm", true), trouble
-                    + "; QK-norm bounds the attention logits, whose growth is the known instability of small models at high rates."));
-        if (ctx.best.optimizer().gradClip() == 0 && ctx.space.dimension("optimizer.grad_clip").isPresent())
-            out.add(new Candidate(8, "playbook", Map.of("optimizer.grad_clip", 1.0), trouble
-                    + "; clipping the gradient norm at 1 bounds the damage of a bad batch."));
-    }
-
     // ---- words ------------------------------------------------------------------------------------------------------
-
-    /** What made a run unstable, in words. */
-    private static String trouble(Diagnostics d) {
-        var parts = new ArrayList<String>();
-        if (d.spikes() > 0) parts.add(d.spikes() + (d.spikes() == 1 ? " loss spike" : " loss spikes"));
-        if (d.guardEvents() > 0) parts.add(d.guardEvents() + " signs of instability from the guard"
-                + (d.attentionGrowth() ? ", attention logits growing" : ""));
-        if (d.gradClips() > 0) parts.add(d.gradClips() + " gradient clips");
-        if (d.diverged()) parts.add("diverging");
-        return String.join(", ", parts);
-    }
 
     private static String verb(int dir) {
         return dir > 0 ? "Raising" : "Lowering";
@@ -579,5 +360,4 @@ public final class BuiltinResearcher extends ProposingResearcher {
         if (v == Math.rint(v) && Math.abs(v) < 1e7) return Long.toString((long) v);
         return Values.format(v);
     }
-
 }
