@@ -53,6 +53,9 @@ final class ScaleVerdict {
             return new ScaleCheck.Verdict(ScaleCheck.Outcome.INCONCLUSIVE, "inconclusive: a scale run failed or is "
                     + "missing at " + String.join(", ", failed) + ", so the best recipe is not exported");
         var noise = pooled(sizes, study);
+        if (noise.dof() == 0)
+            return new ScaleCheck.Verdict(ScaleCheck.Outcome.INCONCLUSIVE, "inconclusive: no paired noise to judge the "
+                    + "gains against (one seed a size and no paired σ_d from the study)");
         var top = sizes.getLast();
         double bound = top.meanGain() - StudentT.quantile(LEVEL, noise.dof()) * noise.sigma() / Math.sqrt(top.start().length);
         var parts = new ArrayList<String>();

@@ -72,6 +72,9 @@ class ScaleCheckTest {
         assertThat(cost.runs()).isEqualTo(16);
         double r1 = sizes.get(0).ratio(), r2 = sizes.get(1).ratio();
         assertThat(cost.runEquivalents()).isCloseTo(8 * r1 * r1 + 8 * r2 * r2, within(1e-9));
+        // docs/scale-check.md's example: a 4-layer 128-wide study of 250k-token runs
+        assertThat(sizes).extracting(ScalePlan.Size::label).containsExactly("width 160", "width 192");
+        assertThat(cost.runEquivalents()).isCloseTo(51.1, within(0.05));
     }
 
     static ScaleVerdict.SizeResult size(String label, double[] start, double[] best) {
