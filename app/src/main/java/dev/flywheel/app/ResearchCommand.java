@@ -155,7 +155,9 @@ final class ResearchCommand implements Callable<Integer> {
         j.put("best_run", c.bestRun());
         j.put("kept_changes", c.keptChanges());
         j.put("scale_check", c.scaleCheck());
+        j.put("scale_held", c.scaleHeld());
         j.put("best_recipe", c.bestRecipe().toString());
+        j.put("candidate_recipe", c.candidateRecipe().toString());
         j.put("journal", c.journal().toString());
         j.put("results", c.results().toString());
         j.put("chart", c.chart().toString());

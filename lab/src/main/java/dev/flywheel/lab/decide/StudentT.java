@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * beta); quantiles are memoised because a study asks for the same few (level, dof) pairs over and over, and the Monte
  * Carlo asks for them millions of times.
  */
-final class StudentT {
+public final class StudentT {
 
     private record Key(double p, int dof) {}
 
@@ -29,7 +29,7 @@ final class StudentT {
     }
 
     /** The p-quantile of T with {@code dof} degrees of freedom (≥ 1), 0 < p < 1. */
-    static double quantile(double p, int dof) {
+    public static double quantile(double p, int dof) {
         if (!(p > 0 && p < 1)) throw new IllegalArgumentException("quantile level must be in (0, 1), got " + p);
         if (QUANTILES.size() > 100_000) QUANTILES.clear();   // a bound, not a policy: real studies use a handful
         return QUANTILES.computeIfAbsent(new Key(p, dof), k -> new TDistribution(k.dof()).inverseCumulativeProbability(k.p()));

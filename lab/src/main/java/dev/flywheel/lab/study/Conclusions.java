@@ -3,10 +3,6 @@ package dev.flywheel.lab.study;
 import dev.flywheel.data.prep.DataCache;
 import dev.flywheel.lab.Json;
 import dev.flywheel.lab.journal.Summary;
-import dev.flywheel.lab.search.Change;
-import dev.flywheel.lab.store.Decision;
-import dev.flywheel.lab.store.DecisionRecord;
-import dev.flywheel.lab.store.NewRun;
 import dev.flywheel.lab.store.Role;
 
 import java.io.IOException;
@@ -24,8 +20,6 @@ import java.util.function.BiConsumer;
  * and keeps the researcher's summary.
  */
 final class Conclusions {
-
-    private static final String SCALE_NOTE = "Scale check: ";
 
     private Conclusions() {
     }
@@ -56,7 +50,8 @@ final class Conclusions {
     static Conclusion finish(Context c, String summary) {
         var s = c.settings();
         c.listener().phase("concluding: scale check, replication, held-out test, summary");
-        String scale = scaleCheck(c);
+        var verdict = ScaleCheck.run(c);
+        String scale = verdict == null ? null : verdict.text();
         var replication = Replication.atEnd(c);
         var h = c.ledger().history();
         var st = Standing.of(h);
@@ -72,9 +67,10 @@ final class Conclusions {
             }
         }
         var bestFile = s.dir().resolve(Study.BEST_RECIPE);
-        st.bestRecipe().write(bestFile);
+        st.bestRecipe().write(s.dir().resolve(Study.CANDIDATE_RECIPE));
+        exported(c, verdict, st).write(bestFile);
         var text = new StringBuilder();
-        if (scale != null) text.append(SCALE_NOTE).append(scale).append("\n\n");
+        if (scale != null) text.append(ScaleCheck.NOTE).append(scale).append("\n\n");
         if (replication != null) text.append(replication.headline()).append("\n\n");
         if (summary != null && !summary.isBlank())
             text.append("From the researcher (").append(s.researcher()).append("):\n\n").append(summary.strip());
@@ -96,62 +92,40 @@ final class Conclusions {
         var h = c.ledger().history();
         var st = Standing.of(h);
         var best = h.run(st.bestRun()).orElse(null);
-        var verdict = scaleVerdict(h, s.keepSigmas());
+        var verdict = scaleVerdict(h, s);
         var dir = s.dir();
         return new Conclusion(s.name(), s.metric().id(), h.endedRuns(), st.kept().size(), st.baselineRun(),
                 st.baselineMetric(), st.bestRun(), st.bestMetric(), st.noise().used(),
                 best == null ? null : best.testMetric(), st.keptLines(), verdict == null ? null : verdict.text(),
                 dir.resolve(Study.BEST_RECIPE), dir.resolve(Study.JOURNAL), dir.resolve(Study.RESULTS),
-                dir.resolve(Study.CHART), storedSummary);
+                dir.resolve(Study.CHART), storedSummary, verdict == null ? null : verdict.held(),
+                dir.resolve(Study.CANDIDATE_RECIPE));
     }
 
-    /** The scale check's verdict once both its runs ended, else null (never checked, skipped, or not yet run). */
-    static ScaleCheck.Verdict scaleVerdict(StudyHistory h, double keepSigmas) {
-        var runs = h.runsOf(Role.SCALE);
-        if (runs.size() < 2 || !runs.get(0).status().isFinal() || !runs.get(1).status().isFinal()) return null;
-        return ScaleCheck.judge(runs.get(0), runs.get(1), Standing.of(h.before(runs.getFirst().ordinal())), keepSigmas);
+    /**
+     * The scale check's verdict once its runs ended, recomputed from the history; NOT_CHECKED when the check was
+     * skipped (its note says why); null when the study had nothing to check (no scale check, nothing kept, or not yet).
+     */
+    static ScaleCheck.Verdict scaleVerdict(StudyHistory h, StudySettings s) {
+        var v = ScaleCheck.verdict(h, s);
+        if (v != null || !h.runsOf(Role.SCALE).isEmpty()) return v;
+        return h.notes().stream().filter(n -> n.body().startsWith(ScaleCheck.NOTE + "not checked at scale"))
+                .findFirst().map(n -> new ScaleCheck.Verdict(ScaleCheck.Outcome.NOT_CHECKED,
+                        n.body().substring(ScaleCheck.NOTE.length()))).orElse(null);
     }
 
-    /** Queues (once), runs and decides the scale check; returns its verdict in words, or null when it was not run. */
-    private static String scaleCheck(Context c) {
-        var s = c.settings();
-        var h = c.ledger().history();
-        if (h.runsOf(Role.SCALE).isEmpty()) {
-            if (!s.scaleConfirm()) return null;
-            var st = Standing.of(h);
-            if (st.kept().isEmpty()) return null;
-            var bigStart = ScaleCheck.scaleUp(s.start(), s.space());
-            var bigBest = ScaleCheck.scaleUp(st.bestRecipe(), s.space());
-            if (bigStart == null || bigBest == null) {
-                c.note().accept("study", "scale check skipped: the model cannot be made larger within the recipe's rules");
-                return null;
-            }
-            if (!c.budget().canAfford(h, c.clock().spent(), 2, true, true)) {
-                c.note().accept("study", "scale check skipped: the study budget has no room left for its two runs");
-                return null;
-            }
-            var first = c.ledger().queue(new NewRun(null, s.name(), bigStart, st.baselineRun(),
-                    Change.of(ScaleCheck.change(s.start(), bigStart)), "scale-confirm",
-                    "Do the kept changes hold at a larger model? The starting recipe, one size up.", null, Role.SCALE));
-            c.ledger().queue(new NewRun(null, s.name(), bigBest, st.bestRun(),
-                    Change.of(ScaleCheck.change(st.bestRecipe(), bigBest)), "scale-confirm",
-                    "Do the kept changes hold at a larger model? The best recipe, one size up.", first.experiment(),
-                    Role.SCALE));
-            c.listener().phase("scale check: the starting and the best recipe one size up");
-        }
-        c.scheduler().executeAll(c.ledger().history().runsOf(Role.SCALE));
-        h = c.ledger().history();
-        var runs = h.runsOf(Role.SCALE);
-        var verdict = scaleVerdict(h, s.keepSigmas());
-        if (!h.allDecided(runs)) {
-            var noise = Standing.of(h.before(runs.getFirst().ordinal())).noise().used();
-            c.ledger().decide(runs.stream().map(r -> new DecisionRecord(s.name(), r.id(), Decision.DISCARD, r.metric(),
-                    null, null, noise, "scale check, not a candidate: " + verdict.text(), null)).toList());
-        }
-        c.journal().runs(c.ledger().history(), runs);
-        boolean noted = c.ledger().history().notes().stream().anyMatch(n -> n.body().startsWith(SCALE_NOTE));
-        if (!noted) c.note().accept("scale-confirm", SCALE_NOTE + verdict.text());
-        return verdict.text();
+    /**
+     * The recipe exported as the study's best: the small-scale best when it held at scale or was not checked, else
+     * the starting recipe (the change is reported in the journal, not exported); noted in the journal either way
+     * when they differ.
+     */
+    static dev.flywheel.lab.recipe.Recipe exported(Context c, ScaleCheck.Verdict verdict, Standing st) {
+        if (verdict == null || verdict.exports()) return st.bestRecipe();
+        var text = "Exported the starting recipe as " + Study.BEST_RECIPE + ": the kept changes " + (verdict.outcome()
+                == ScaleCheck.Outcome.INCONCLUSIVE ? "could not be checked at scale (a scale run failed)" : "did not hold "
+                + "at scale") + ". The small-scale best is in " + Study.CANDIDATE_RECIPE + ".";
+        if (c.ledger().history().notes().stream().noneMatch(n -> n.body().equals(text))) c.note().accept("study", text);
+        return c.settings().start();
     }
 
     private static String summaryLine(StudySettings s, Standing st, Double test, String scale) {

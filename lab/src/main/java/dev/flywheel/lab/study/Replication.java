@@ -70,10 +70,14 @@ final class Replication {
                 List.copyOf(recipes.values()));
     }
 
-    /** The {@code k} seed indices after the highest any run outside a replication used. */
+    /**
+     * The {@code k} seed indices after the highest any run of the search used: not the replication's own, nor the
+     * scale check's (at other sizes, after every decision), so a replication begun before the scale check keeps its
+     * seeds after it.
+     */
     static List<Integer> freshSeeds(StudyHistory h, int k) {
         long base = h.start().seed();
-        int next = (int) h.runs().stream().filter(r -> r.role() != Role.REPLICATION)
+        int next = (int) h.runs().stream().filter(r -> r.role() != Role.REPLICATION && r.role() != Role.SCALE)
                 .mapToLong(r -> r.recipe().seed() - base).max().orElse(-1) + 1;
         var out = new ArrayList<Integer>();
         for (int i = 0; i < k; i++) out.add(next + i);

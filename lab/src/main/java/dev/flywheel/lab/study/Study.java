@@ -40,7 +40,8 @@ import java.util.List;
  */
 public final class Study implements Lab, AutoCloseable {
 
-    public static final String BEST_RECIPE = "best-recipe.json", FINISHING = "finishing.json";
+    public static final String BEST_RECIPE = "best-recipe.json", CANDIDATE_RECIPE = "candidate-recipe.json",
+            FINISHING = "finishing.json";
     public static final String JOURNAL = "journal.md", RESULTS = "results.tsv", CHART = "progress.png";
 
     private final StudySettings settings;

@@ -8,16 +8,19 @@ import java.util.Locale;
 
 /**
  * What the study budget still allows, as a pure function of the history and the time spent. Outside the conclusion,
- * two runs' worth is held back for the scale check once a change has been kept, so a study can always end as
- * planned. A time budget is charged per run at the median wall time of the study's runs so far (start-up and
- * evaluation included), in rounds of {@code concurrency} runs.
+ * the scale check's whole cost is held back once a change has been kept, so a study can always end as planned: its
+ * runs for a runs budget, its wall time for a time budget — each scale run charged at the median study run times its
+ * compute ratio r² ({@link ScalePlan.Cost#runEquivalents}). A time budget is charged per run at the median wall time
+ * of the study's runs so far (start-up and evaluation included), in rounds of {@code concurrency} runs.
  *
- * @param scaleReserve whether the scale check will run (its two runs are then held back after a keep)
+ * @param scaleCost what the scale check would cost after a history (null: the study does not check at scale)
  */
-record StudyBudgetPolicy(StudyBudget budget, RunBudget runBudget, int concurrency, boolean scaleReserve) {
+record StudyBudgetPolicy(StudyBudget budget, RunBudget runBudget, int concurrency,
+                         java.util.function.Function<StudyHistory, ScalePlan.Cost> scaleCost) {
 
     static StudyBudgetPolicy of(StudySettings s) {
-        return new StudyBudgetPolicy(s.budget(), s.runBudget(), s.concurrency(), s.scaleConfirm());
+        return new StudyBudgetPolicy(s.budget(), s.runBudget(), s.concurrency(), s.scaleConfirm()
+                ? h -> ScalePlan.cost(s.start(), Standing.of(h).bestRecipe(), s.space()) : null);
     }
 
     /** How long a run takes here: the median of the study's ended runs, or a guess from the run budget before any. */
@@ -37,14 +40,23 @@ record StudyBudgetPolicy(StudyBudget budget, RunBudget runBudget, int concurrenc
      */
     boolean canAfford(StudyHistory h, double spentSeconds, int runs, boolean forConclusion, boolean concluding) {
         if (!forConclusion && concluding) return false;
-        int reserve = !forConclusion && scaleReserve && h.runsOf(Role.SCALE).isEmpty()
-                && !Standing.of(h).kept().isEmpty() ? 2 : 0;
+        var reserve = !forConclusion && scaleCost != null && h.runsOf(Role.SCALE).isEmpty()
+                && !Standing.of(h).kept().isEmpty() ? scaleCost.apply(h) : ScalePlan.Cost.NONE;
+        return fits(h, spentSeconds, runs, reserve);
+    }
+
+    /** Whether the whole scale check {@code cost} fits what is left (at the end of the study: nothing else to hold). */
+    boolean canAffordScale(StudyHistory h, double spentSeconds, ScalePlan.Cost cost) {
+        return fits(h, spentSeconds, 0, cost);
+    }
+
+    private boolean fits(StudyHistory h, double spentSeconds, int runs, ScalePlan.Cost scale) {
         return switch (budget) {
-            case StudyBudget.Runs r -> h.runs().size() + runs + reserve <= r.runs();
+            case StudyBudget.Runs r -> h.runs().size() + runs + scale.runs() <= r.runs();
             case StudyBudget.Time t -> {
                 double left = t.duration().toMillis() / 1000.0 - spentSeconds;
                 double need = estimatedRunSeconds(h) * (Math.ceil(runs / (double) concurrency)
-                        + Math.ceil(reserve / (double) concurrency));
+                        + Math.ceil(scale.runEquivalents() / concurrency));
                 yield left >= need;
             }
         };

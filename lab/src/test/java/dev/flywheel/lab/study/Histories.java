@@ -25,6 +25,8 @@ final class Histories {
 
     private StudyHistory history = StudyHistory.empty(START);
     private int ordinal;
+    /** The proposer of scale runs: the one-size check of older studies unless a test sets the current one. */
+    String scaleProposer = ScaleCheck.ONE_SIZE;
 
     StudyHistory get() {
         return history;
@@ -74,7 +76,8 @@ final class Histories {
         var id = STUDY + "-" + String.format("%03d", ordinal);
         var start = Instant.ofEpochSecond(1_000_000 + ordinal * 1000L);
         var r = new RunRecord(id, STUDY, ordinal, recipe.canonicalJson(), recipe.hash(), parent,
-                change == null ? null : change.toJson(), role == Role.BASELINE ? "baseline" : "builtin", "why",
+                change == null ? null : change.toJson(), role == Role.BASELINE ? "baseline"
+                : role == Role.SCALE ? scaleProposer : "builtin", "why",
                 metric == null ? RunStatus.CRASHED : stoppedAt != null ? RunStatus.STOPPED : RunStatus.FINISHED, 1, metric, null, 100L, 1000L, 10.0,
                 start, start, wallSeconds == null ? null : start.plusMillis((long) (wallSeconds * 1000)), null,
                 metric == null ? "boom" : null, trial == null ? id : trial, role, stoppedAt);

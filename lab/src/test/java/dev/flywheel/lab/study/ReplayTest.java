@@ -57,7 +57,7 @@ class ReplayTest {
 
             var best = Recipe.read(fixture.resolve(Study.BEST_RECIPE));
             assertThat(Standing.of(h).bestRecipe().canonicalJson()).isEqualTo(best.canonicalJson());
-            var verdict = Conclusions.scaleVerdict(h, settings.keepSigmas());
+            var verdict = Conclusions.scaleVerdict(h, settings);
             assertThat(h.notes()).extracting(n -> n.body()).contains("Scale check: " + verdict.text());
 
             new JournalWriter(settings, store).runs(h, h.runs());
@@ -74,7 +74,9 @@ class ReplayTest {
      */
     static List<DecisionRecord> replay(StudyHistory h, StudySettings s) {
         var out = new ArrayList<DecisionRecord>();
-        var budget = StudyBudgetPolicy.of(s);
+        // the fixtures were made when the scale check was two runs of a study run each, and held back that much
+        var budget = new StudyBudgetPolicy(s.budget(), s.runBudget(), s.concurrency(),
+                s.scaleConfirm() ? StudyBudgetPolicyTest.TWO : null);
         for (var trial : h.trials().values()) {
             var first = trial.getFirst();
             switch (first.role()) {
@@ -93,7 +95,7 @@ class ReplayTest {
                     out.addAll(DecisionPolicy.records(s.name(), trial, before, verdict));
                 }
                 case SCALE -> {
-                    var v = Conclusions.scaleVerdict(h, s.keepSigmas());
+                    var v = Conclusions.scaleVerdict(h, s);
                     double noise = Standing.of(h.before(first.ordinal())).noise().used();
                     for (RunRecord r : trial)
                         out.add(new DecisionRecord(s.name(), r.id(), dev.flywheel.lab.store.Decision.DISCARD, r.metric(),

@@ -126,7 +126,7 @@ class ReplicationTest {
 
     private static StudyBudgetPolicy runs(int n) {
         return new StudyBudgetPolicy(new dev.flywheel.lab.budget.StudyBudget.Runs(n),
-                new dev.flywheel.lab.budget.RunBudget.Steps(100), 1, true);
+                new dev.flywheel.lab.budget.RunBudget.Steps(100), 1, StudyBudgetPolicyTest.TWO);
     }
 
     private static dev.flywheel.lab.store.RunRecord withTest(dev.flywheel.lab.store.RunRecord r, double test) {

@@ -1,6 +1,5 @@
 package dev.flywheel.lab.study;
 
-import dev.flywheel.lab.search.SearchSpace;
 import dev.flywheel.lab.store.Decision;
 import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunRecord;
@@ -25,36 +24,24 @@ class ScaleCheckAndPrunerTest {
         return h.get();
     }
 
-    @Test
-    void theVerdictComparesTheTwoScaleRunsAgainstTheBar() {
-        // σ 0.01, k 2: the best must beat the start by more than 0.02 at the larger size
-        assertThat(Conclusions.scaleVerdict(scaled(1.80, 1.77), 2).outcome()).isEqualTo(ScaleCheck.Outcome.HELD);
-        assertThat(Conclusions.scaleVerdict(scaled(1.80, 1.785), 2).outcome()).isEqualTo(ScaleCheck.Outcome.HELD_PARTLY);
-        assertThat(Conclusions.scaleVerdict(scaled(1.80, 1.80), 2).outcome()).isEqualTo(ScaleCheck.Outcome.DID_NOT_HOLD);
-        assertThat(Conclusions.scaleVerdict(scaled(1.80, 1.85), 2).outcome()).isEqualTo(ScaleCheck.Outcome.DID_NOT_HOLD);
-        assertThat(Conclusions.scaleVerdict(scaled(1.80, null), 2).outcome()).isEqualTo(ScaleCheck.Outcome.INCONCLUSIVE);
-        var held = Conclusions.scaleVerdict(scaled(1.80, 1.77), 2).text();
-        assertThat(held).startsWith("held — one size up, the best recipe scores 1.7700 against the starting recipe's 1.8000 "
-                + "(-0.0300, 3.0σ; at the study's size the gain was 0.1000)");
-        // no verdict until both scale runs ended
-        assertThat(Conclusions.scaleVerdict(new Histories().baseline(2.0, 2.1).get(), 2)).isNull();
+    /** Settings with keep_sigmas 2 (the one-size check's bar); nothing is opened. */
+    static StudySettings settings() {
+        return TinyStudies.settings(java.nio.file.Path.of("unused"), "s", TinyStudies.brief(10, 3), "builtin", "20runs");
     }
 
     @Test
-    void oneSizeUpIsTheNextWidthTheHeadsDivideElseTwoMoreLayers() {
-        var space = SearchSpace.defaults();  // widths 64 … 384
-        var r = Histories.START.with(Map.of("model.heads", 4, "model.dim", 128));
-        assertThat(ScaleCheck.scaleUp(r, space).model().dim()).isEqualTo(192);
-        // 192 / 8 = 24 is even but 256 is the next that 8 heads of an even size divide when RoPE needs it
-        var odd = Histories.START.with(Map.of("model.heads", 8, "model.dim", 128, "model.position", "rope"));
-        assertThat(ScaleCheck.scaleUp(odd, space).model().dim()).isEqualTo(192);
-        var sixHeads = Histories.START.with(Map.of("model.heads", 6, "model.dim", 96, "model.position", "rope"));
-        assertThat(ScaleCheck.scaleUp(sixHeads, space).model().dim()).isEqualTo(192); // 128 % 6 ≠ 0; 192/6 = 32
-        var widest = Histories.START.with(Map.of("model.heads", 4, "model.dim", 384));
-        var up = ScaleCheck.scaleUp(widest, space);
-        assertThat(up.model().dim()).isEqualTo(384);
-        assertThat(up.model().layers()).isEqualTo(widest.model().layers() + 2);
-        assertThat(ScaleCheck.change(r, ScaleCheck.scaleUp(r, space))).isEqualTo(Map.of("model.dim", 192L));
+    void anOlderStudysOneSizeCheckIsStillJudgedAgainstTheBar() {
+        // σ 0.01, k 2: the best must beat the start by more than 0.02 at the larger size
+        assertThat(Conclusions.scaleVerdict(scaled(1.80, 1.77), settings()).outcome()).isEqualTo(ScaleCheck.Outcome.HELD);
+        assertThat(Conclusions.scaleVerdict(scaled(1.80, 1.785), settings()).outcome()).isEqualTo(ScaleCheck.Outcome.HELD_PARTLY);
+        assertThat(Conclusions.scaleVerdict(scaled(1.80, 1.80), settings()).outcome()).isEqualTo(ScaleCheck.Outcome.DID_NOT_HOLD);
+        assertThat(Conclusions.scaleVerdict(scaled(1.80, 1.85), settings()).outcome()).isEqualTo(ScaleCheck.Outcome.DID_NOT_HOLD);
+        assertThat(Conclusions.scaleVerdict(scaled(1.80, null), settings()).outcome()).isEqualTo(ScaleCheck.Outcome.INCONCLUSIVE);
+        var held = Conclusions.scaleVerdict(scaled(1.80, 1.77), settings()).text();
+        assertThat(held).startsWith("held — one size up, the best recipe scores 1.7700 against the starting recipe's 1.8000 "
+                + "(-0.0300, 3.0σ; at the study's size the gain was 0.1000)");
+        // no verdict until both scale runs ended
+        assertThat(Conclusions.scaleVerdict(new Histories().baseline(2.0, 2.1).get(), settings())).isNull();
     }
 
     /** A flat training loss of {@code loss} over the whole budget, in 20 steps. */

@@ -14,7 +14,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StudyBudgetPolicyTest {
 
     static StudyBudgetPolicy runs(int n, boolean scale) {
-        return new StudyBudgetPolicy(new StudyBudget.Runs(n), new RunBudget.Steps(100), 1, scale);
+        return new StudyBudgetPolicy(new StudyBudget.Runs(n), new RunBudget.Steps(100), 1, scale ? TWO : null);
+    }
+
+    /** A scale check of two runs of a study run's cost each (the size of the one-size check of older studies). */
+    static final java.util.function.Function<StudyHistory, ScalePlan.Cost> TWO = h -> new ScalePlan.Cost(2, 2);
+
+    @Test
+    void aTimeBudgetHoldsBackTheScaleChecksWallTimeInStudyRunsOnceAChangeIsKept() {
+        var h = new Histories().baseline(2.00, 2.02, 1.98).experiment("optimizer.lr", 0.002, Decision.KEEP, 1.90);
+        // runs of 60 s; the check is 16 runs worth 48 study runs: 2880 s held back, plus the experiment's 60 s
+        var p = new StudyBudgetPolicy(new StudyBudget.Time(Duration.ofSeconds(10_000)), new RunBudget.Seconds(30), 1,
+                x -> new ScalePlan.Cost(16, 48));
+        assertThat(p.canAfford(h.get(), 10_000 - 2940, 1, false, false)).isTrue();
+        assertThat(p.canAfford(h.get(), 10_000 - 2939, 1, false, false)).isFalse();
+        // at the end the check pays for itself alone
+        assertThat(p.canAffordScale(h.get(), 10_000 - 2880, new ScalePlan.Cost(16, 48))).isTrue();
+        assertThat(p.canAffordScale(h.get(), 10_000 - 2879, new ScalePlan.Cost(16, 48))).isFalse();
+        // a runs budget holds back its 16 runs
+        var r = new StudyBudgetPolicy(new StudyBudget.Runs(21), new RunBudget.Steps(100), 1, x -> new ScalePlan.Cost(16, 48));
+        assertThat(r.canAfford(h.get(), 0, 1, false, false)).isTrue();
+        assertThat(r.canAfford(h.get(), 0, 2, false, false)).isFalse();
     }
 
     @Test
@@ -43,11 +63,11 @@ class StudyBudgetPolicyTest {
         h.run(Histories.START, null, null, Role.BASELINE, "s-001", 2.0, null, 60.0);
         h.run(Histories.START, null, null, Role.SCALE, null, 2.0, null, 900.0);           // scale runs are bigger: left out
         h.run(Histories.START, null, null, Role.EXPERIMENT, null, 2.0, 0.5, 5.0);         // stopped early: left out
-        var one = new StudyBudgetPolicy(new StudyBudget.Time(Duration.ofSeconds(1000)), new RunBudget.Seconds(30), 1, false);
+        var one = new StudyBudgetPolicy(new StudyBudget.Time(Duration.ofSeconds(1000)), new RunBudget.Seconds(30), 1, null);
         assertThat(one.estimatedRunSeconds(h.get())).isEqualTo(60.0);
         assertThat(one.canAfford(h.get(), 880, 2, false, false)).isTrue();   // 120 s left, two runs of 60 s
         assertThat(one.canAfford(h.get(), 881, 2, false, false)).isFalse();
-        var two = new StudyBudgetPolicy(new StudyBudget.Time(Duration.ofSeconds(1000)), new RunBudget.Seconds(30), 2, false);
+        var two = new StudyBudgetPolicy(new StudyBudget.Time(Duration.ofSeconds(1000)), new RunBudget.Seconds(30), 2, null);
         assertThat(two.canAfford(h.get(), 940, 2, false, false)).isTrue();   // two runs side by side take one round
         assertThat(two.canAfford(h.get(), 941, 2, false, false)).isFalse();
         assertThat(one.leftSeconds(900)).isEqualTo(100.0);
@@ -56,7 +76,7 @@ class StudyBudgetPolicyTest {
     @Test
     void beforeAnyRunTheEstimateComesFromTheRunBudget() {
         var empty = StudyHistory.empty(Histories.START);
-        assertThat(new StudyBudgetPolicy(new StudyBudget.Runs(3), new RunBudget.Seconds(30), 1, true)
+        assertThat(new StudyBudgetPolicy(new StudyBudget.Runs(3), new RunBudget.Seconds(30), 1, TWO)
                 .estimatedRunSeconds(empty)).isEqualTo(48.0);
         assertThat(runs(3, true).estimatedRunSeconds(empty)).isEqualTo(120.0);
     }
