@@ -37,6 +37,21 @@ public final class LrSweep {
         return change != null && change.values().keySet().stream().anyMatch(STRUCTURAL::contains);
     }
 
+    /** The settings a sweep scales. */
+    static final Set<String> RATES = Set.of("optimizer.lr", "optimizer.min_lr", "optimizer.muon_lr");
+
+    /**
+     * Whether two recipes differ in their learning rates only (seeds aside). Sweeping both of them would run the same
+     * recipes twice and compare a recipe with itself, so a check of such a finding runs each at its own rate.
+     */
+    public static boolean ratesOnly(Recipe a, Recipe b) {
+        var x = a.flatten();
+        var y = b.flatten();
+        for (var k : x.keySet())
+            if (!k.equals("seed") && !RATES.contains(k) && !java.util.Objects.equals(x.get(k), y.get(k))) return false;
+        return true;
+    }
+
     /** The settings that scale {@code r}'s learning rates by {@code factor}. */
     public static Map<String, Object> scaling(Recipe r, double factor) {
         var o = r.optimizer();

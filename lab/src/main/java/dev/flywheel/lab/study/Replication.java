@@ -108,7 +108,9 @@ final class Replication {
         if (Standing.of(h).kept().isEmpty()) return nothingKept(c);
         var plan = plan(h, k);
         int missing = missing(h, plan);
-        if (inStudy && missing > 0 && !c.budget().canAfford(h, c.clock().spent(), missing, false,
+        // the budget already holds back the end's replication on SHORT_SEEDS seeds, whose seeds this one shares
+        int beyondReserve = missing(h, plan(h, Math.max(k, SHORT_SEEDS))) - missing(h, plan(h, SHORT_SEEDS));
+        if (inStudy && missing > 0 && !c.budget().canAfford(h, c.clock().spent(), beyondReserve, false,
                 Conclusions.concluding(c.settings().dir(), h)))
             throw new LabException("the study budget has no room for the replication's " + missing + " runs ("
                     + c.budget().describe(h, c.clock().spent()) + "); ask for fewer seeds, or replicate after the study "

@@ -21,6 +21,9 @@ import java.util.TreeSet;
  * When no width works for both arms (heads must divide it, RoPE needs an even head size), both arms add the same
  * number of layers instead.
  *
+ * <p><b>Rates.</b> Each arm is swept (×0.5, ×1, ×2 its rate) on one seed, unless the two recipes differ in their
+ * learning rates only: then each runs at its own rate, which is the finding under test.
+ *
  * <p><b>Compute.</b> Both arms at a size get the same run budget, the study's scaled in its own unit by the start
  * arm's r: tokens and steps ×r (tokens in proportion to parameters), FLOPs and seconds ×r² (a run's FLOPs and time
  * grow with parameters × tokens). A run at the size costs about r² study runs of wall time.
@@ -151,8 +154,11 @@ final class ScalePlan {
         var budgetSettings = java.util.Map.of("budget.kind", budget.kind(), "budget.amount", budget.amount());
         var s = g.start.with(budgetSettings);
         var b = g.best.with(budgetSettings);
-        return new Size(g.label, r, budget, new Arm("start", s, LrSweep.factors(s, space)),
-                new Arm("best", b, LrSweep.factors(b, space)));
+        // A finding of learning rates only: sweeping both arms would run one recipe twice and erase the finding, so
+        // each arm runs at its own rate and the check asks whether the rate the study found carries to larger models.
+        boolean ratesOnly = LrSweep.ratesOnly(s, b);
+        return new Size(g.label, r, budget, new Arm("start", s, ratesOnly ? List.of(1.0) : LrSweep.factors(s, space)),
+                new Arm("best", b, ratesOnly ? List.of(1.0) : LrSweep.factors(b, space)));
     }
 
     /** The study's run budget at parameter ratio {@code r}: tokens and steps ×r, FLOPs and seconds ×r². */

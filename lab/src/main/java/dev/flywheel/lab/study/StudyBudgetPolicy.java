@@ -13,14 +13,24 @@ import java.util.Locale;
  * compute ratio r² ({@link ScalePlan.Cost#runEquivalents}). A time budget is charged per run at the median wall time
  * of the study's runs so far (start-up and evaluation included), in rounds of {@code concurrency} runs.
  *
- * @param scaleCost what the scale check would cost after a history (null: the study does not check at scale)
+ * The replication the end runs is held back too, on {@link Replication#SHORT_SEEDS} seeds, each of its runs charged as
+ * one study run.
+ *
+ * @param scaleCost what the end would cost after a history — the scale check and the replication's runs still
+ *                  missing — or null: nothing is held back
  */
 record StudyBudgetPolicy(StudyBudget budget, RunBudget runBudget, int concurrency,
                          java.util.function.Function<StudyHistory, ScalePlan.Cost> scaleCost) {
 
     static StudyBudgetPolicy of(StudySettings s) {
-        return new StudyBudgetPolicy(s.budget(), s.runBudget(), s.concurrency(), s.scaleConfirm()
-                ? h -> ScalePlan.cost(s.start(), Standing.of(h).bestRecipe(), s.space()) : null);
+        return new StudyBudgetPolicy(s.budget(), s.runBudget(), s.concurrency(), h -> endCost(s, h));
+    }
+
+    /** What the end of a study with history {@code h} costs: its scale check (if it checks) and its replication. */
+    static ScalePlan.Cost endCost(StudySettings s, StudyHistory h) {
+        var scale = s.scaleConfirm() ? ScalePlan.cost(s.start(), Standing.of(h).bestRecipe(), s.space()) : ScalePlan.Cost.NONE;
+        int replication = Replication.missing(h, Replication.plan(h, Replication.SHORT_SEEDS));
+        return new ScalePlan.Cost(scale.runs() + replication, scale.runEquivalents() + replication);
     }
 
     /** How long a run takes here: the median of the study's ended runs, or a guess from the run budget before any. */

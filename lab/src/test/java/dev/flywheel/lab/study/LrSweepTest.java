@@ -44,4 +44,13 @@ class LrSweepTest {
         assertEquals(1, LrSweep.best(f, new double[]{Double.NaN, Double.NaN, Double.NaN}));
         assertEquals(0, LrSweep.best(List.of(1.0, 2.0), new double[]{1.8, 1.8}));
     }
+
+    @Test
+    void recipesThatDifferInTheirRatesOnlyAreToldApart() {
+        var start = Recipe.defaults();
+        assertTrue(LrSweep.ratesOnly(start, LrSweep.scaled(start, 2).with("seed", 7)));
+        assertTrue(LrSweep.ratesOnly(start, start));
+        assertFalse(LrSweep.ratesOnly(start, LrSweep.scaled(start, 2).with("model.position", "rope")));
+        assertFalse(LrSweep.ratesOnly(start, start.with("model.dim", 192)));
+    }
 }

@@ -67,7 +67,7 @@ class ScaleCheckTest {
 
     @Test
     void theCostIsFourRunsAnArmAtEachSizeWeightedByRSquared() {
-        var sizes = ScalePlan.sizes(SMALL, SMALL.with("optimizer.lr", 0.002), SearchSpace.defaults());
+        var sizes = ScalePlan.sizes(SMALL, SMALL.with("model.norm", "rmsnorm"), SearchSpace.defaults());
         var cost = ScalePlan.cost(sizes);
         assertThat(cost.runs()).isEqualTo(16);
         double r1 = sizes.get(0).ratio(), r2 = sizes.get(1).ratio();
@@ -75,6 +75,17 @@ class ScaleCheckTest {
         // docs/scale-check.md's example: a 4-layer 128-wide study of 250k-token runs
         assertThat(sizes).extracting(ScalePlan.Size::label).containsExactly("width 160", "width 192");
         assertThat(cost.runEquivalents()).isCloseTo(51.1, within(0.05));
+    }
+
+    @Test
+    void aFindingOfRatesOnlyIsCheckedAtItsOwnRateWithoutASweep() {
+        var sizes = ScalePlan.sizes(SMALL, LrSweep.scaled(SMALL, 2), SearchSpace.defaults());
+        assertThat(sizes).hasSize(2).allSatisfy(s -> {
+            assertThat(s.start().factors()).containsExactly(1.0);
+            assertThat(s.best().factors()).containsExactly(1.0);
+            assertThat(s.best().recipe().optimizer().lr()).isEqualTo(2 * s.start().recipe().optimizer().lr());
+        });
+        assertThat(ScalePlan.cost(sizes).runs()).isEqualTo(8); // 2 sizes × 2 arms × (1 rate + 1 fresh seed)
     }
 
     static ScaleVerdict.SizeResult size(String label, double[] start, double[] best) {

@@ -188,14 +188,15 @@ class StudyRulesTest {
         assertThat(study.canRunExperiment()).isTrue();
         var win = study.runExperiment("builtin", "a clear win", Change.of(Map.of("optimizer.lr", 0.0005, "optimizer.min_lr", 0.00005)), 1);
         assertThat(win.kept()).isTrue();
-        // 4 runs used; with a kept change the scale check's 14 runs (×0.5 the best's rate is outside the space) are held back, which a budget of 6 cannot pay
+        // 4 runs used; with a kept change the end's runs are held back — the scale check's 8 (a finding of rates only
+        // runs each arm at its own rate) and a replication's 6 (2 recipes × 3 seeds) —, which a budget of 6 cannot pay
         assertThat(study.canRunExperiment()).isFalse();
         assertThatThrownBy(() -> study.runExperiment("builtin", "more", Change.of("optimizer.lr", 0.002), 1))
                 .isInstanceOf(LabException.class).hasMessageContaining("budget is spent");
         var c = study.finish(null);
         assertThat(c.runs()).isEqualTo(4);
         assertThat(c.scaleHeld()).isNull();
-        assertThat(c.scaleCheck()).startsWith("not checked at scale: the study budget has no room for its 14 runs");
+        assertThat(c.scaleCheck()).startsWith("not checked at scale: the study budget has no room for its 8 runs");
         assertThat(store.runs("rules")).noneMatch(r -> r.role() == Role.SCALE);
         assertThat(c.bestRecipe()).hasSameTextualContentAs(c.candidateRecipe()); // not checked: exported
     }
