@@ -14,7 +14,7 @@ import java.util.Locale;
  * of the study's runs so far (start-up and evaluation included), in rounds of {@code concurrency} runs.
  *
  * The replication the end runs is held back too, on {@link Replication#SHORT_SEEDS} seeds, each of its runs charged as
- * one study run.
+ * one study run. Nothing is held back when the end would take more than half the study's budget ({@link #withinHalf}).
  *
  * @param scaleCost what the end would cost after a history — the scale check and the replication's runs still
  *                  missing — or null: nothing is held back
@@ -52,7 +52,21 @@ record StudyBudgetPolicy(StudyBudget budget, RunBudget runBudget, int concurrenc
         if (!forConclusion && concluding) return false;
         var reserve = !forConclusion && scaleCost != null && h.runsOf(Role.SCALE).isEmpty()
                 && !Standing.of(h).kept().isEmpty() ? scaleCost.apply(h) : ScalePlan.Cost.NONE;
+        if (!withinHalf(h, reserve)) reserve = ScalePlan.Cost.NONE;
         return fits(h, spentSeconds, runs, reserve);
+    }
+
+    /**
+     * Whether the end's cost is at most half the whole study budget. A study too short for its end (a 10-minute study
+     * against a scale check of 50 study runs) holds nothing back: holding back more than it has would end its search
+     * at the first keep; its end is then skipped with a note saying what it needed.
+     */
+    boolean withinHalf(StudyHistory h, ScalePlan.Cost cost) {
+        return switch (budget) {
+            case StudyBudget.Runs r -> cost.runs() <= r.runs() / 2.0;
+            case StudyBudget.Time t -> estimatedRunSeconds(h) * cost.runEquivalents() / concurrency
+                    <= t.duration().toMillis() / 2000.0;
+        };
     }
 
     /** Whether the whole scale check {@code cost} fits what is left (at the end of the study: nothing else to hold). */

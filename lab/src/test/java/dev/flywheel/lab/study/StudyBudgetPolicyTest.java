@@ -32,9 +32,28 @@ class StudyBudgetPolicyTest {
         assertThat(p.canAffordScale(h.get(), 10_000 - 2880, new ScalePlan.Cost(16, 48))).isTrue();
         assertThat(p.canAffordScale(h.get(), 10_000 - 2879, new ScalePlan.Cost(16, 48))).isFalse();
         // a runs budget holds back its 16 runs
-        var r = new StudyBudgetPolicy(new StudyBudget.Runs(21), new RunBudget.Steps(100), 1, x -> new ScalePlan.Cost(16, 48));
-        assertThat(r.canAfford(h.get(), 0, 1, false, false)).isTrue();
-        assertThat(r.canAfford(h.get(), 0, 2, false, false)).isFalse();
+        var r = new StudyBudgetPolicy(new StudyBudget.Runs(32), new RunBudget.Steps(100), 1, x -> new ScalePlan.Cost(16, 48));
+        assertThat(r.canAfford(h.get(), 0, 12, false, false)).isTrue();
+        assertThat(r.canAfford(h.get(), 0, 13, false, false)).isFalse();
+    }
+
+    @Test
+    void aStudyTooShortForItsEndHoldsNothingBack() {
+        var h = new Histories().baseline(2.00, 2.02, 1.98).experiment("optimizer.lr", 0.002, Decision.KEEP, 1.90);
+        var end = new ScalePlan.Cost(16, 48);
+        // 16 runs of a 21-run budget: more than half, so the search may use every run (the end is skipped later)
+        var r = new StudyBudgetPolicy(new StudyBudget.Runs(21), new RunBudget.Steps(100), 1, x -> end);
+        assertThat(r.withinHalf(h.get(), end)).isFalse();
+        assertThat(r.canAfford(h.get(), 0, 17, false, false)).isTrue();
+        assertThat(r.canAfford(h.get(), 0, 18, false, false)).isFalse();
+        // 48 study runs of 60 s against 5,000 s: more than half of it
+        var t = new StudyBudgetPolicy(new StudyBudget.Time(Duration.ofSeconds(5_000)), new RunBudget.Seconds(30), 1, x -> end);
+        assertThat(t.withinHalf(h.get(), end)).isFalse();
+        assertThat(t.canAfford(h.get(), 5_000 - 60, 1, false, false)).isTrue();
+        // and at 6,000 s it is within half, so it is held back
+        var u = new StudyBudgetPolicy(new StudyBudget.Time(Duration.ofSeconds(6_000)), new RunBudget.Seconds(30), 1, x -> end);
+        assertThat(u.withinHalf(h.get(), end)).isTrue();
+        assertThat(u.canAfford(h.get(), 6_000 - 60, 1, false, false)).isFalse();
     }
 
     @Test

@@ -183,18 +183,41 @@ class StudyRulesTest {
     @Test
     void theBudgetEndsExperimentsAndKeepsRoomForTheScaleCheck(@TempDir Path lab) {
         var store = Store.open(lab.resolve("flywheel.db"));
-        var study = open(lab, store, "6runs");
+        var study = open(lab, store, "32runs");
         study.runBaseline();
         assertThat(study.canRunExperiment()).isTrue();
         var win = study.runExperiment("builtin", "a clear win", Change.of(Map.of("optimizer.lr", 0.0005, "optimizer.min_lr", 0.00005)), 1);
         assertThat(win.kept()).isTrue();
         // 4 runs used; with a kept change the end's runs are held back — the scale check's 8 (a finding of rates only
-        // runs each arm at its own rate) and a replication's 6 (2 recipes × 3 seeds) —, which a budget of 6 cannot pay
+        // runs each arm at its own rate) and a replication's 6 (2 recipes × 3 seeds): 14, within half of 32
+        for (int i = 5; i <= 32 - 14; i++) {
+            assertThat(study.canRunExperiment()).isTrue();
+            study.runExperiment("builtin", "a nudge", Change.of("schedule.warmup", i), 1);
+        }
+        assertThat(store.runs("rules")).hasSize(18);
         assertThat(study.canRunExperiment()).isFalse();
         assertThatThrownBy(() -> study.runExperiment("builtin", "more", Change.of("optimizer.lr", 0.002), 1))
                 .isInstanceOf(LabException.class).hasMessageContaining("budget is spent");
         var c = study.finish(null);
-        assertThat(c.runs()).isEqualTo(4);
+        assertThat(c.scaleHeld()).isNotNull();
+        assertThat(store.runs("rules").stream().filter(r -> r.role() == Role.SCALE)).hasSize(8);
+        assertThat(store.runs("rules").stream().filter(r -> r.role() == Role.REPLICATION)).hasSize(6);
+    }
+
+    @Test
+    void aBudgetTooShortForItsEndSearchesToTheEndAndSaysTheCheckWasSkipped(@TempDir Path lab) {
+        var store = Store.open(lab.resolve("flywheel.db"));
+        var study = open(lab, store, "6runs");
+        study.runBaseline();
+        var win = study.runExperiment("builtin", "a clear win", Change.of(Map.of("optimizer.lr", 0.0005, "optimizer.min_lr", 0.00005)), 1);
+        assertThat(win.kept()).isTrue();
+        // the end's 14 runs are more than half of 6: nothing is held back, the search goes on to the budget's end
+        assertThat(study.canRunExperiment()).isTrue();
+        study.runExperiment("builtin", "a nudge", Change.of("schedule.warmup", 5), 1);
+        study.runExperiment("builtin", "a nudge", Change.of("schedule.warmup", 6), 1);
+        assertThat(study.canRunExperiment()).isFalse();
+        var c = study.finish(null);
+        assertThat(c.runs()).isEqualTo(6);
         assertThat(c.scaleHeld()).isNull();
         assertThat(c.scaleCheck()).startsWith("not checked at scale: the study budget has no room for its 8 runs");
         assertThat(store.runs("rules")).noneMatch(r -> r.role() == Role.SCALE);
