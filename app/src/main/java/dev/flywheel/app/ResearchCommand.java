@@ -31,7 +31,7 @@ import java.util.concurrent.Callable;
         description = {"Run a research study: changes to a recipe, each kept only if it beats the noise.",
                 "A researcher proposes changes to a starting recipe; each is trained under a fixed budget and kept only if",
                 "it beats the best so far by more than the noise floor.",
-                "With no flags: a 10-minute study of 30-second runs on the JDK's sources with the built-in researcher.",
+                "With no flags: a 10-minute study of 250k-token runs on the JDK's sources with the built-in researcher.",
                 "The journal (journal.md, results.tsv, progress.png) is in LAB/studies/NAME."})
 final class ResearchCommand implements Callable<Integer> {
 
@@ -58,7 +58,7 @@ final class ResearchCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--no-early-stop", description = "Do not stop clearly losing runs early.")
     boolean noEarlyStop;
-    @Option(names = "--no-scale-check", description = "Skip re-running the kept changes at a larger model at the end.")
+    @Option(names = "--no-scale-check", description = "Skip the scale check at the end (the kept changes at two larger sizes, each arm at its own swept learning rate); the best recipe is then exported unchecked.")
     boolean noScaleCheck;
     @Option(names = "--checkpoint-every", defaultValue = "30", paramLabel = "SECONDS", description = "Checkpoint runs this often, to resume after a kill (default: ${DEFAULT-VALUE}).")
     double checkpointEvery;
