@@ -54,6 +54,8 @@ public final class Study implements Lab, AutoCloseable {
     private final Experiments experiments;
     private final StudyClock clock;
     private Conclusion conclusion;
+    /** Held from {@link #open} to {@link #close}; null for a study opened to {@link #inspect}. */
+    private StudyLock lock;
 
     private Study(StudySettings settings, Store store, Executor executor, StudyListener listener, double spentBefore,
                   boolean readOnly) {
@@ -93,15 +95,23 @@ public final class Study implements Lab, AutoCloseable {
                              StudyListener listener) {
         settings = StudySettings.forOpening(settings, resume, store.study(settings.name()).isPresent());
         var s = settings;
-        var record = store.createStudy(new NewStudy(s.name(), s.brief().objective(), s.metric(), s.researcher(),
-                s.brief().text(), String.join("\n", s.space().describe()), s.budget().format(), s.runBudget().format()));
-        var data = new DataCache(s.cacheRoot()).prepare(s.start().data().source(), RecipeRunner.prepSettings(s.start().data()),
-                listener.dataProgress());
-        var study = new Study(s, store, executor, listener, record.spentSeconds(), false);
-        listener.phase("data: " + data.data().directory() + " (" + data.data().tokenizer().describe() + ")");
-        if (record.finished()) study.conclusion = Conclusions.of(study.context(), record.summary());
-        else study.journal.reconcile(study.now());
-        return study;
+        // before anything of the study is read for writing: a second writer would rerun the first's runs
+        var lock = StudyLock.acquire(s.dir(), s.name());
+        try {
+            var record = store.createStudy(new NewStudy(s.name(), s.brief().objective(), s.metric(), s.researcher(),
+                    s.brief().text(), String.join("\n", s.space().describe()), s.budget().format(), s.runBudget().format()));
+            var data = new DataCache(s.cacheRoot()).prepare(s.start().data().source(), RecipeRunner.prepSettings(s.start().data()),
+                    listener.dataProgress());
+            var study = new Study(s, store, executor, listener, record.spentSeconds(), false);
+            study.lock = lock;
+            listener.phase("data: " + data.data().directory() + " (" + data.data().tokenizer().describe() + ")");
+            if (record.finished()) study.conclusion = Conclusions.of(study.context(), record.summary());
+            else study.journal.reconcile(study.now());
+            return study;
+        } catch (RuntimeException | Error e) {
+            lock.close();
+            throw e;
+        }
     }
 
     public StudySettings settings() {
@@ -306,8 +316,15 @@ public final class Study implements Lab, AutoCloseable {
             throw new LabException("study " + name() + " has no baseline yet; run the baseline first");
     }
 
+    /** Saves the time spent and releases the study to the next process that opens it; a second close does nothing. */
     @Override
-    public void close() {
-        saveSpent();
+    public synchronized void close() {
+        if (lock == null) return;
+        try {
+            saveSpent();
+        } finally {
+            lock.close();
+            lock = null;
+        }
     }
 }

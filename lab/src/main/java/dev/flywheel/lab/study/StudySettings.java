@@ -3,6 +3,7 @@ package dev.flywheel.lab.study;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.flywheel.lab.Json;
 import dev.flywheel.lab.LabException;
+import dev.flywheel.lab.Names;
 import dev.flywheel.lab.Metric;
 import dev.flywheel.lab.exec.Files2;
 import dev.flywheel.lab.budget.RunBudget;
@@ -44,7 +45,8 @@ public record StudySettings(String name, Brief brief, Recipe start, String resea
     public static final String FILE = "study.json";
 
     public StudySettings {
-        Objects.requireNonNull(name, "name");
+        // before anything uses dir: forOpening writes study.json there, and the name is the folder's
+        Names.require("study name", name);
         Objects.requireNonNull(brief, "brief");
         Objects.requireNonNull(start, "start");
         Objects.requireNonNull(researcher, "researcher");

@@ -81,8 +81,8 @@ class StoreTest {
         assertThat(finished.finishedAt()).isEqualTo(clock.instant());
         assertThatThrownBy(() -> timed.finishStudy("nope", "x")).isInstanceOf(LabException.class)
                 .hasMessageStartingWith("study nope does not exist in the store");
-        assertThatThrownBy(() -> study("has space")).hasMessageContaining("study name \"has space\" is not usable");
-        assertThatThrownBy(() -> study("../up")).hasMessageContaining("is not usable");
+        assertThatThrownBy(() -> study("has space")).hasMessageContaining("study name \"has space\" may hold only letters");
+        assertThatThrownBy(() -> study("../up")).hasMessageContaining("study name \"../up\" may hold only");
     }
 
     @Test

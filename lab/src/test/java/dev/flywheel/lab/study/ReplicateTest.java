@@ -75,6 +75,7 @@ class ReplicateTest {
         assertThat(afterKill).hasSize(8);
         assertThat(afterKill.stream().filter(r -> r.status().isFinal())).hasSize(3);
 
+        study.close(); // as the killed process's exit would: the study's lock is released
         var resumed = new Counting(store);
         ReplicationReport report;
         try (var again = Study.open(settings, true, store, resumed, StudyListener.NONE)) {

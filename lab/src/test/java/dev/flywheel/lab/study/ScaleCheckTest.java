@@ -159,7 +159,8 @@ class ScaleCheckTest {
             assertThat(scale.stream().map(r -> r.recipe().model().dim()).distinct()).hasSize(2);
             assertThat(scale.stream().map(r -> r.recipe().seed()).distinct()).hasSize(2);
             assertThat(Files.readString(settings.dir().resolve(Study.JOURNAL))).contains("| size | arm | model |");
-            // resumed, nothing runs again and the verdict is the same
+            // resumed, nothing runs again and the verdict is the same (the first is closed: one writer at a time)
+            study.close();
             try (var again = Study.open(settings, true, store, new StudyRulesTest.Scripted(r -> {
                 throw new AssertionError("ran again: " + r.hash());
             }), StudyListener.NONE)) {
