@@ -52,23 +52,23 @@ final class BenchCommand implements Callable<Integer> {
         return -1;
     }
 
-    @Option(names = "--layers", defaultValue = "4", description = "Transformer blocks (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--layers", converter = Numbers.PositiveInt.class, defaultValue = "4", description = "Transformer blocks (default: ${DEFAULT-VALUE}).")
     int layers;
-    @Option(names = "--heads", defaultValue = "4", description = "Attention heads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--heads", converter = Numbers.PositiveInt.class, defaultValue = "4", description = "Attention heads (default: ${DEFAULT-VALUE}).")
     int heads;
-    @Option(names = "--dim", defaultValue = "128", description = "Model width (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dim", converter = Numbers.PositiveInt.class, defaultValue = "128", description = "Model width (default: ${DEFAULT-VALUE}).")
     int dim;
-    @Option(names = "--seq", defaultValue = "64", description = "Sequence length (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--seq", converter = Numbers.PositiveInt.class, defaultValue = "64", description = "Sequence length (default: ${DEFAULT-VALUE}).")
     int seq;
-    @Option(names = "--batch", defaultValue = "12", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--batch", converter = Numbers.PositiveInt.class, defaultValue = "12", description = "Sequences per step (default: ${DEFAULT-VALUE}).")
     int batch;
-    @Option(names = "--vocab", defaultValue = "65", description = "Vocabulary size (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--vocab", converter = Numbers.PositiveInt.class, defaultValue = "65", description = "Vocabulary size (default: ${DEFAULT-VALUE}).")
     int vocab;
-    @Option(names = "--steps", defaultValue = "30", description = "Timed steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--steps", converter = Numbers.PositiveInt.class, defaultValue = "30", description = "Timed steps (default: ${DEFAULT-VALUE}).")
     int steps;
-    @Option(names = "--warmup", defaultValue = "5", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", converter = Numbers.NonNegativeInt.class, defaultValue = "5", description = "Untimed warm-up steps (default: ${DEFAULT-VALUE}).")
     int warmup;
-    @Option(names = "--threads", description = "Worker threads (default: all processors).")
+    @Option(names = "--threads", converter = Numbers.PositiveInt.class, description = "Worker threads (default: all processors).")
     Integer threads;
     @Option(names = "--no-peak", description = "Skip the FMA peak probe (no MFU figure).")
     boolean noPeak;
@@ -78,10 +78,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var out = new Output(json);
-        if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1");
-        if (warmup < 0) throw new IllegalArgumentException("--warmup must be >= 0");
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (nThreads < 1) throw new IllegalArgumentException("--threads must be at least 1");
         var cfg = ModelConfig.gpt2(vocab, seq, layers, heads, dim);
         try (var pool = new Parallel(nThreads)) {
             // probed before and after the timed steps, the better figure kept: a peak can only be under-measured

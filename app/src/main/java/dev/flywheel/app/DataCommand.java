@@ -66,7 +66,7 @@ public final class DataCommand implements Runnable {
         @Option(names = "--tokenizer", defaultValue = "bpe", paramLabel = "byte|char|bpe", description = "Tokenizer kind (default: ${DEFAULT-VALUE}).")
         String tokenizer;
 
-        @Option(names = "--vocab", defaultValue = "4096", paramLabel = "N", description = "BPE vocabulary size, <|endoftext|> included (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--vocab", converter = Numbers.PositiveInt.class, defaultValue = "4096", paramLabel = "N", description = "BPE vocabulary size, <|endoftext|> included (default: ${DEFAULT-VALUE}).")
         int vocab;
 
         @Option(names = "--out", paramLabel = "DIR", description = "Write the prepared data here instead of the cache.")
@@ -82,10 +82,10 @@ public final class DataCommand implements Runnable {
                 description = "hash: each document to one split by its id; contiguous: nanoGPT's first-90%%/last-10%% cut (default: ${DEFAULT-VALUE}).")
         String split;
 
-        @Option(names = "--val", defaultValue = "0.05", paramLabel = "F", description = "Validation share (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--val", converter = Numbers.Fraction.class, defaultValue = "0.05", paramLabel = "F", description = "Validation share (default: ${DEFAULT-VALUE}).")
         double val;
 
-        @Option(names = "--test", defaultValue = "0.05", paramLabel = "F", description = "Held-out test share (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--test", converter = Numbers.Fraction.class, defaultValue = "0.05", paramLabel = "F", description = "Held-out test share (default: ${DEFAULT-VALUE}).")
         double test;
 
         @Option(names = "--max-bytes", paramLabel = "SIZE", description = "Read at most this much text, e.g. 50MB or 2GB.")
@@ -100,7 +100,7 @@ public final class DataCommand implements Runnable {
         @Option(names = "--text-field", defaultValue = "text", paramLabel = "NAME", description = "JSONL field holding the text (default: ${DEFAULT-VALUE}).")
         String textField;
 
-        @Option(names = "--block-bytes", paramLabel = "N", description = "Cut a big text file into documents of at least N bytes at blank lines (default: 4096).")
+        @Option(names = "--block-bytes", converter = Numbers.PositiveInt.class, paramLabel = "N", description = "Cut a big text file into documents of at least N bytes at blank lines (default: 4096).")
         Integer blockBytes;
 
         @Option(names = "--jdk-sample", paramLabel = "SIZE", description = "How much of the JDK source archive jdk-src samples (default: 16MB).")
@@ -109,7 +109,7 @@ public final class DataCommand implements Runnable {
         @Option(names = "--pre-split", defaultValue = "gpt4", paramLabel = "gpt4|gpt2", description = "BPE pre-split pattern (default: ${DEFAULT-VALUE}).")
         String preSplit;
 
-        @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores).")
+        @Option(names = "--threads", converter = Numbers.PositiveInt.class, paramLabel = "N", description = "Worker threads (default: all cores).")
         Integer threads;
 
         @Option(names = "--force", description = "Prepare again even if the same preparation exists.")
@@ -184,7 +184,6 @@ public final class DataCommand implements Runnable {
             if (maxBytes != null) s = s.withMaxBytes(Sizes.parse("--max-bytes", maxBytes));
             if (jdkSample != null) s = s.withJdkSourceBytes(Sizes.parse("--jdk-sample", jdkSample));
             if (blockBytes != null) {
-                if (blockBytes < 1) throw new DataException("--block-bytes must be at least 1");
                 s = s.withCorpus(s.corpus().withBlockBytes(blockBytes));
             }
             if (threads != null) s = s.withThreads(threads);

@@ -2,6 +2,7 @@ package dev.flywheel.app;
 
 import dev.flywheel.engine.AtomicFiles;
 import dev.flywheel.lab.run.EventKind;
+import dev.flywheel.lab.run.EventLog;
 import dev.flywheel.lab.run.RecipeRunner;
 import dev.flywheel.lab.run.RunEvent;
 import picocli.CommandLine.Command;
@@ -43,8 +44,16 @@ final class DoctorCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         var o = new Output(json);
         Path runDir = resolve();
-        List<RunEvent> events = RecipeRunner.readEvents(runDir.resolve(RecipeRunner.EVENTS));
+        Path logFile = runDir.resolve(RecipeRunner.EVENTS);
+        var log = EventLog.read(logFile);
+        if (log.allDamage())
+            throw new IllegalArgumentException("the event log " + logFile + " has " + log.lines() + " lines and not one "
+                    + "readable event, so the run's story is unknown; it is damaged (not JSON lines written by flywheel)");
+        List<RunEvent> events = log.events();
         o.say("run %s: %d guard events", runDir, events.size());
+        if (log.lostLines() > 0)
+            o.say("warning: %d unreadable lines of %s were skipped (a damaged log); events after the first are missing",
+                    log.unreadable(), logFile);
         var quarantined = new LinkedHashSet<String>();
         var lines = new ArrayList<String>();
         var jsonEvents = new ArrayList<Map<String, Object>>();
@@ -120,6 +129,9 @@ final class DoctorCommand implements Callable<Integer> {
             throw new IllegalArgumentException(p + " is neither a run directory nor a checkpoint; give a run directory, "
                     + "a checkpoint directory or a run id");
         }
+        if (!dev.flywheel.lab.Names.valid(run))
+            throw new IllegalArgumentException("no run directory at " + run + ", and it is not a run id; give a run "
+                    + "directory, a checkpoint directory or a run id (see flywheel study show NAME)");
         var labDir = Lab.at(lab).dir();
         if (Files.isDirectory(labDir)) {
             try (Stream<Path> walk = Files.walk(labDir, 4)) {

@@ -27,18 +27,17 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--data", paramLabel = "PATH", description = "A text file, or a prepared data directory "
             + "(default: the data the checkpoint was trained on).")
     Path data;
-    @Option(names = "--tokens", defaultValue = "131072", description = "Tokens to score, in spans of 1024 spread over "
+    @Option(names = "--tokens", converter = Numbers.PositiveLong.class, defaultValue = "131072", description = "Tokens to score, in spans of 1024 spread over "
             + "the text (all of it if it has fewer), the same whatever the model's context: a study's yardstick "
             + "(default: ${DEFAULT-VALUE}, a recipe's eval.tokens).")
     long tokens;
-    @Option(names = "--threads", description = "Worker threads (default: all processors).")
+    @Option(names = "--threads", converter = Numbers.PositiveInt.class, description = "Worker threads (default: all processors).")
     Integer threads;
     @Option(names = "--json", description = "Print one JSON object as the last line of stdout.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
-        if (tokens < 1) throw new IllegalArgumentException("--tokens must be at least 1");
         var o = new Output(json);
         var tok = Sampling.tokenizer(checkpoint);
         try (var pool = new Parallel(threads != null ? threads : Runtime.getRuntime().availableProcessors())) {

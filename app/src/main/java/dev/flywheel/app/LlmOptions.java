@@ -40,11 +40,11 @@ final class LlmOptions {
             + "unreachable this long, the built-in researcher continues the study (default: ${DEFAULT-VALUE})."})
     String fallbackAfter;
 
-    @Option(names = "--llm-max-tokens", paramLabel = "N", defaultValue = "4096", description = {"Output tokens per LLM "
+    @Option(names = "--llm-max-tokens", converter = Numbers.PositiveInt.class, paramLabel = "N", defaultValue = "4096", description = {"Output tokens per LLM "
             + "call (default: ${DEFAULT-VALUE})."})
     int maxTokens;
 
-    @Option(names = "--llm-memory-every", paramLabel = "N", defaultValue = "10", description = {"Restart the conversation "
+    @Option(names = "--llm-memory-every", converter = Numbers.PositiveInt.class, paramLabel = "N", defaultValue = "10", description = {"Restart the conversation "
             + "from the journal's memory after this many experiments (default: ${DEFAULT-VALUE})."})
     int memoryEvery;
 

@@ -41,6 +41,7 @@ public final class Main implements Runnable {
 
     static CommandLine commandLine() {
         var cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler(Main::badArguments);
         cl.setExecutionExceptionHandler((ex, cmd, parseResult) -> {
             String message = userMessage(ex);
             if (message == null) throw ex;
@@ -48,6 +49,26 @@ public final class Main implements Runnable {
             return USER_ERROR;
         });
         return cl;
+    }
+
+    /**
+     * A command line picocli could not parse (an unknown flag, a missing value, a number out of range): one
+     * sentence and where to read more, instead of the message followed by the whole usage text, so the reason is
+     * the one thing on the screen.
+     */
+    static int badArguments(CommandLine.ParameterException ex, String[] args) {
+        var cmd = ex.getCommandLine();
+        String message;
+        if (ex.getCause() instanceof Numbers.Refused refused && ex.getArgSpec() != null) {
+            String name = ex.getArgSpec() instanceof CommandLine.Model.OptionSpec o ? o.longestName()
+                    : ex.getArgSpec().paramLabel();
+            message = Numbers.sentence(name, refused.getMessage(), ex.getValue());
+        } else {
+            message = String.valueOf(ex.getMessage()).strip().replaceAll("\\s*\\R\\s*", "; ");
+        }
+        cmd.getErr().println("flywheel: " + message + " (see `" + cmd.getCommandSpec().qualifiedName() + " --help`)");
+        cmd.getErr().flush();
+        return USER_ERROR;
     }
 
     /** The one-sentence message of an error the user can fix, or null for a bug (which keeps its stack trace). */

@@ -22,21 +22,21 @@ final class RecipeOptions {
     String data;
     @Option(names = "--tokenizer", description = "byte, char or bpe.")
     String tokenizer;
-    @Option(names = "--vocab", description = "BPE vocabulary size.")
+    @Option(names = "--vocab", converter = Numbers.PositiveInt.class, description = "BPE vocabulary size.")
     Integer vocab;
     @Option(names = "--split", description = "hash (documents split 90/5/5 by id) or contiguous (first 90%% / last 10%%, nanoGPT).")
     String split;
 
     // model
-    @Option(names = "--layers", description = "Transformer blocks.")
+    @Option(names = "--layers", converter = Numbers.PositiveInt.class, description = "Transformer blocks.")
     Integer layers;
-    @Option(names = "--heads", description = "Attention heads.")
+    @Option(names = "--heads", converter = Numbers.PositiveInt.class, description = "Attention heads.")
     Integer heads;
-    @Option(names = "--dim", description = "Model width.")
+    @Option(names = "--dim", converter = Numbers.PositiveInt.class, description = "Model width.")
     Integer dim;
-    @Option(names = "--seq", description = "Context length in tokens.")
+    @Option(names = "--seq", converter = Numbers.PositiveInt.class, description = "Context length in tokens.")
     Integer seq;
-    @Option(names = "--mlp-ratio", description = "MLP hidden width as a multiple of dim.")
+    @Option(names = "--mlp-ratio", converter = Numbers.PositiveDouble.class, description = "MLP hidden width as a multiple of dim.")
     Double mlpRatio;
     @Option(names = "--norm", description = "layernorm or rmsnorm.")
     String norm;
@@ -50,50 +50,50 @@ final class RecipeOptions {
     Boolean bias;
     @Option(names = "--qk-norm", negatable = true, description = "RMS-normalise queries and keys.")
     Boolean qkNorm;
-    @Option(names = "--z-loss", description = "z-loss coefficient (0 = off).")
+    @Option(names = "--z-loss", converter = Numbers.NonNegativeDouble.class, description = "z-loss coefficient (0 = off).")
     Double zLoss;
-    @Option(names = "--soft-cap", description = "Attention-logit soft cap (0 = off).")
+    @Option(names = "--soft-cap", converter = Numbers.NonNegativeDouble.class, description = "Attention-logit soft cap (0 = off).")
     Double softCap;
 
     // optimizer and schedule
     @Option(names = "--optimizer", description = "adamw or muon.")
     String optimizer;
-    @Option(names = "--lr", description = "Peak learning rate.")
+    @Option(names = "--lr", converter = Numbers.PositiveDouble.class, description = "Peak learning rate.")
     Double lr;
-    @Option(names = "--min-lr", description = "Learning rate at the end of the decay.")
+    @Option(names = "--min-lr", converter = Numbers.NonNegativeDouble.class, description = "Learning rate at the end of the decay.")
     Double minLr;
-    @Option(names = "--beta1", description = "AdamW beta1.")
+    @Option(names = "--beta1", converter = Numbers.FiniteDouble.class, description = "AdamW beta1.")
     Double beta1;
-    @Option(names = "--beta2", description = "AdamW beta2.")
+    @Option(names = "--beta2", converter = Numbers.FiniteDouble.class, description = "AdamW beta2.")
     Double beta2;
-    @Option(names = "--weight-decay", description = "Decoupled weight decay (matrices and embeddings only).")
+    @Option(names = "--weight-decay", converter = Numbers.NonNegativeDouble.class, description = "Decoupled weight decay (matrices and embeddings only).")
     Double weightDecay;
-    @Option(names = "--grad-clip", description = "Global gradient-norm clip (0 = off).")
+    @Option(names = "--grad-clip", converter = Numbers.NonNegativeDouble.class, description = "Global gradient-norm clip (0 = off).")
     Double gradClip;
-    @Option(names = "--muon-lr", description = "Muon learning rate.")
+    @Option(names = "--muon-lr", converter = Numbers.PositiveDouble.class, description = "Muon learning rate.")
     Double muonLr;
     @Option(names = "--schedule", description = "cosine, wsd or constant.")
     String schedule;
-    @Option(names = "--warmup", description = "Warmup steps.")
+    @Option(names = "--warmup", converter = Numbers.NonNegativeInt.class, description = "Warmup steps.")
     Integer warmup;
 
     // batch, budget, seed, evaluation
-    @Option(names = "--batch", description = "Sequences per micro-batch.")
+    @Option(names = "--batch", converter = Numbers.PositiveInt.class, description = "Sequences per micro-batch.")
     Integer batch;
-    @Option(names = "--accum", description = "Micro-batches per optimizer step.")
+    @Option(names = "--accum", converter = Numbers.PositiveInt.class, description = "Micro-batches per optimizer step.")
     Integer accum;
-    @Option(names = "--steps", description = "Budget: this many optimizer steps.")
+    @Option(names = "--steps", converter = Numbers.PositiveLong.class, description = "Budget: this many optimizer steps.")
     Long steps;
-    @Option(names = "--seconds", description = "Budget: this many seconds of training (evaluation not counted).")
+    @Option(names = "--seconds", converter = Numbers.PositiveDouble.class, description = "Budget: this many seconds of training (evaluation not counted).")
     Double seconds;
     @Option(names = "--budget", description = "Budget as text: 60s, 10m, 500steps, 2M tokens, 1e15flops.")
     String budget;
     @Option(names = "--seed", description = "Initialisation and data-order seed.")
     Long seed;
-    @Option(names = "--eval-tokens", description = "Validation tokens each evaluation scores, the same ones whatever "
+    @Option(names = "--eval-tokens", converter = Numbers.PositiveInt.class, description = "Validation tokens each evaluation scores, the same ones whatever "
             + "the context (eval.tokens).")
     Integer evalTokens;
-    @Option(names = "--eval-every", description = "Evaluate every N steps (0 = at the end only).")
+    @Option(names = "--eval-every", converter = Numbers.NonNegativeInt.class, description = "Evaluate every N steps (0 = at the end only).")
     Integer evalEvery;
     @Option(names = "--guard", description = "off, detect or remediate.")
     String guard;

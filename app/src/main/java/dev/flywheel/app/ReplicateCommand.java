@@ -38,9 +38,10 @@ final class ReplicateCommand implements Callable<Integer> {
     public Integer call() {
         var o = new Output(json);
         var labDir = Lab.at(lab);
+        var dir = labDir.study(name);
+        execution.check();
         if (seeds < 2 || seeds > 20) throw new IllegalArgumentException("--seeds must be between 2 and 20 (got " + seeds + ")");
         int perRun = execution.threadsPerRun();
-        var dir = labDir.studies().resolve(name);
         if (!StudySettings.exists(dir) || !java.nio.file.Files.exists(labDir.store()))
             throw new IllegalArgumentException("there is no study " + name + " in " + labDir.dir()
                     + "; list the studies with `flywheel studies`, or check --lab");

@@ -60,7 +60,7 @@ final class ResearchCommand implements Callable<Integer> {
     boolean noEarlyStop;
     @Option(names = "--no-scale-check", description = "Skip the scale check at the end (the kept changes at two larger sizes, each arm at its own swept learning rate); the best recipe is then exported unchecked.")
     boolean noScaleCheck;
-    @Option(names = "--checkpoint-every", defaultValue = "30", paramLabel = "SECONDS", description = "Checkpoint runs this often, to resume after a kill (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--checkpoint-every", converter = Numbers.NonNegativeDouble.class, defaultValue = "30", paramLabel = "SECONDS", description = "Checkpoint runs this often, to resume after a kill (default: ${DEFAULT-VALUE}).")
     double checkpointEvery;
     @Option(names = "--json", description = "Print one JSON object as the last line of stdout.")
     boolean json;
@@ -71,6 +71,8 @@ final class ResearchCommand implements Callable<Integer> {
     public Integer call() {
         var o = new Output(json);
         var labDir = Lab.at(lab);
+        if (study != null) labDir.study(study); // a name that would leave the lab is refused before any write
+        execution.check();
         int perRun = execution.threadsPerRun();
         // checks the API key, endpoint and model before anything is trained
         Researcher theResearcher = AgentResearchers.create(researcher, llm.settings(researcher, seed));
@@ -79,10 +81,10 @@ final class ResearchCommand implements Callable<Integer> {
             StudySettings settings;
             if (resume) {
                 var name = study != null ? study : latestUnfinished(s);
-                if (!StudySettings.exists(labDir.studies().resolve(name)))
+                if (!StudySettings.exists(labDir.study(name)))
                     throw new IllegalArgumentException("there is no study " + name + " in " + labDir.dir()
                             + " to resume; list the studies with `flywheel studies`, or check --lab");
-                settings = StudySettings.read(labDir.studies().resolve(name), labDir.cache().root())
+                settings = StudySettings.read(labDir.study(name), labDir.cache().root())
                         .withExecution(labDir.cache().root(), execution.concurrency, perRun);
                 if (!settings.researcher().equals(theResearcher.id()))
                     theResearcher = AgentResearchers.create(settings.researcher(), llm.settings(settings.researcher(), seed));
@@ -118,7 +120,7 @@ final class ResearchCommand implements Callable<Integer> {
         var name = study != null ? study : researcher.toLowerCase(Locale.ROOT) + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
         return new StudySettings(name, b, start, researcherId, studyBudget,
-                labDir.studies().resolve(name), labDir.cache().root(), execution.concurrency, perRun, !noEarlyStop,
+                labDir.study(name), labDir.cache().root(), execution.concurrency, perRun, !noEarlyStop,
                 !noScaleCheck, checkpointEvery);
     }
 

@@ -37,7 +37,8 @@ final class RunsCommand implements Runnable {
         @Override
         public Integer call() {
             var o = new Output(json);
-            var labDir = Lab.at(lab);
+            var labDir = Lab.existing(lab);
+            Lab.runId(id);
             if (!java.nio.file.Files.exists(labDir.store()))
                 throw new IllegalArgumentException("there are no runs in " + labDir.dir() + "; check --lab");
             var store = Store.open(labDir.store());

@@ -15,23 +15,21 @@ final class SampleCommand implements Callable<Integer> {
     Path checkpoint;
     @Option(names = "--prompt", defaultValue = "\n", description = "Text to continue (default: a newline).")
     String prompt;
-    @Option(names = "--tokens", defaultValue = "300", description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--tokens", converter = Numbers.PositiveInt.class, defaultValue = "300", description = "Tokens to generate (default: ${DEFAULT-VALUE}).")
     int tokens;
-    @Option(names = "--temperature", defaultValue = "0.8", description = "Sampling temperature; 0 is greedy (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--temperature", converter = Numbers.NonNegativeDouble.class, defaultValue = "0.8", description = "Sampling temperature; 0 is greedy (default: ${DEFAULT-VALUE}).")
     double temperature;
-    @Option(names = "--top-k", defaultValue = "40", description = "Sample from the k most likely tokens; 0 = all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--top-k", converter = Numbers.NonNegativeInt.class, defaultValue = "40", description = "Sample from the k most likely tokens; 0 = all (default: ${DEFAULT-VALUE}).")
     int topK;
     @Option(names = "--seed", defaultValue = "1", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed;
-    @Option(names = "--threads", description = "Worker threads (default: all processors).")
+    @Option(names = "--threads", converter = Numbers.PositiveInt.class, description = "Worker threads (default: all processors).")
     Integer threads;
     @Option(names = "--json", description = "Print one JSON object as the last line of stdout.")
     boolean json;
 
     @Override
     public Integer call() {
-        if (tokens < 1) throw new IllegalArgumentException("--tokens must be at least 1");
-        if (temperature < 0) throw new IllegalArgumentException("--temperature must be >= 0");
         var o = new Output(json);
         String text = Sampling.sample(checkpoint, prompt, tokens, temperature, topK, seed,
                 threads != null ? threads : Runtime.getRuntime().availableProcessors());

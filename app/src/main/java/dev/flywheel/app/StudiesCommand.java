@@ -25,7 +25,7 @@ final class StudiesCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         var o = new Output(json);
-        var labDir = Lab.at(lab);
+        var labDir = Lab.existing(lab);
         if (!java.nio.file.Files.exists(labDir.store())) {
             o.say("no studies yet in %s; start one with `flywheel research`", labDir.dir());
             o.result(java.util.Map.of("studies", java.util.List.of()));

@@ -39,13 +39,13 @@ final class StudyCommand implements Runnable {
         @Override
         public Integer call() {
             var o = new Output(json);
-            var labDir = Lab.at(lab);
+            var labDir = Lab.existing(lab);
             var state = inspect(labDir, name).state();
             o.say("%s", state.headline());
             o.say("");
             o.human().print(state.table());
             o.say("");
-            o.say("journal: %s", labDir.studies().resolve(name).resolve(Study.JOURNAL));
+            o.say("journal: %s", labDir.study(name).resolve(Study.JOURNAL));
             var j = new LinkedHashMap<String, Object>();
             j.put("study", state.study());
             j.put("finished", state.finished());
@@ -57,17 +57,18 @@ final class StudyCommand implements Runnable {
             j.put("noise", state.noise().used());
             j.put("kept_changes", state.best().keptChanges());
             j.put("runs", state.runs());
-            j.put("journal", labDir.studies().resolve(name).resolve(Study.JOURNAL).toString());
+            j.put("journal", labDir.study(name).resolve(Study.JOURNAL).toString());
             o.result(j);
             return 0;
         }
     }
 
     static Study inspect(Lab labDir, String name) {
+        var dir = labDir.study(name);
         if (!java.nio.file.Files.exists(labDir.store()))
             throw new IllegalArgumentException("there are no studies in " + labDir.dir() + "; check --lab");
         var store = Store.open(labDir.store());
-        return Study.inspect(labDir.studies().resolve(name), labDir.cache().root(), store);
+        return Study.inspect(dir, labDir.cache().root(), store);
     }
 
     static StudyState state(Lab labDir, String name) {

@@ -39,9 +39,9 @@ final class TrainCommand implements Callable<Integer> {
     Path lab;
     @Option(names = "--resume", description = "Continue the run in --out from its checkpoint.")
     boolean resume;
-    @Option(names = "--threads", description = "Worker threads (default: all processors).")
+    @Option(names = "--threads", converter = Numbers.PositiveInt.class, description = "Worker threads (default: all processors).")
     Integer threads;
-    @Option(names = "--sample-tokens", defaultValue = "300", description = "Tokens to sample at the end (0 = none; default ${DEFAULT-VALUE}).")
+    @Option(names = "--sample-tokens", converter = Numbers.NonNegativeInt.class, defaultValue = "300", description = "Tokens to sample at the end (0 = none; default ${DEFAULT-VALUE}).")
     int sampleTokens;
     @Option(names = "--prompt", description = "Prompt of the final sample (default: a newline).")
     String prompt;
@@ -57,7 +57,6 @@ final class TrainCommand implements Callable<Integer> {
         Path runDir = out != null ? out
                 : labDir.runs().resolve("train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
-        if (nThreads < 1) throw new IllegalArgumentException("--threads must be at least 1");
         var spec = new RunSpec(runDir.getFileName().toString(), r, runDir, labDir.cache(), nThreads, resume, false, 60);
         var progress = new RunProgress(o.human()) {
             @Override

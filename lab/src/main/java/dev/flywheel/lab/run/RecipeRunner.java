@@ -254,24 +254,9 @@ public final class RecipeRunner {
         }
     }
 
-    /** Reads a run's event log; a torn last line (a crash mid-write) is ignored. */
+    /** Reads a run's event log; a torn last line (a crash mid-write) is ignored. See {@link EventLog} for the damage. */
     public static List<RunEvent> readEvents(Path file) {
-        if (!Files.isRegularFile(file)) return List.of();
-        var out = new ArrayList<RunEvent>();
-        try {
-            for (String line : Files.readAllLines(file)) {
-                if (line.isBlank()) continue;
-                try {
-                    out.add(Json.MAPPER.readValue(line, RunEvent.class));
-                } catch (java.io.IOException torn) {
-                    // only the last line can be torn; stop there
-                    break;
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException("cannot read " + file, e);
-        }
-        return out;
+        return EventLog.read(file).events();
     }
 
     /** Keeps at most CURVE_POINTS points by dropping every other one when full: an even thinning over the run. */

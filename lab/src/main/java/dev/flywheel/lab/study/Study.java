@@ -96,12 +96,15 @@ public final class Study implements Lab, AutoCloseable {
         settings = StudySettings.forOpening(settings, resume, store.study(settings.name()).isPresent());
         var s = settings;
         // before anything of the study is read for writing: a second writer would rerun the first's runs
+        boolean existed = java.nio.file.Files.isDirectory(s.dir());
         var lock = StudyLock.acquire(s.dir(), s.name());
         try {
-            var record = store.createStudy(new NewStudy(s.name(), s.brief().objective(), s.metric(), s.researcher(),
-                    s.brief().text(), String.join("\n", s.space().describe()), s.budget().format(), s.runBudget().format()));
+            // a bad corpus is refused before the new study is written, so the same name can be used again
             var data = new DataCache(s.cacheRoot()).prepare(s.start().data().source(), RecipeRunner.prepSettings(s.start().data()),
                     listener.dataProgress());
+            if (!resume) s.write();
+            var record = store.createStudy(new NewStudy(s.name(), s.brief().objective(), s.metric(), s.researcher(),
+                    s.brief().text(), String.join("\n", s.space().describe()), s.budget().format(), s.runBudget().format()));
             var study = new Study(s, store, executor, listener, record.spentSeconds(), false);
             study.lock = lock;
             listener.phase("data: " + data.data().directory() + " (" + data.data().tokenizer().describe() + ")");
@@ -110,6 +113,7 @@ public final class Study implements Lab, AutoCloseable {
             return study;
         } catch (RuntimeException | Error e) {
             lock.close();
+            if (!existed && !StudySettings.exists(s.dir())) StudyLock.removeEmpty(s.dir()); // leave no trace of it
             throw e;
         }
     }

@@ -105,6 +105,16 @@ final class StudyLock implements AutoCloseable {
         }
     }
 
+    /** Deletes a study folder that holds nothing but its lock file (a new study refused before it was written). */
+    static void removeEmpty(Path studyDir) {
+        try {
+            Files.deleteIfExists(studyDir.resolve(FILE));
+            Files.deleteIfExists(studyDir); // fails, and keeps it, if anything else is in it
+        } catch (IOException ignored) {
+            // not empty, or not ours to remove: left as it is
+        }
+    }
+
     /** Releases the lock; the next opener may write to the study. */
     @Override
     public void close() {

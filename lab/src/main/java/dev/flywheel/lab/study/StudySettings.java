@@ -89,7 +89,7 @@ public record StudySettings(String name, Brief brief, Recipe start, String resea
 
     /**
      * The settings a study opens with: for a new study these (written to study.json), for a resumed one its saved
-     * settings with this command's execution (cache, concurrency, threads).
+     * settings with this command's execution (cache, concurrency, threads). Writes nothing.
      *
      * @param inStore whether the store already has a study of this name
      * @throws LabException when the study exists and {@code resume} is false, or does not and it is true
@@ -107,8 +107,8 @@ public record StudySettings(String name, Brief brief, Recipe start, String resea
         if (inStore || exists(given.dir()))
             throw new LabException("study " + name + " already exists; add --resume to continue it, or choose "
                     + "another name with --study");
-        given.write();
-        return given;
+        return given; // written by Study.open once its data is known to be usable
+
     }
 
     public StudySettings withExecution(Path cacheRoot, int concurrency, int threads) {
