@@ -244,6 +244,34 @@ class BadInputTest {
         assertThat(held.isValid()).isTrue();
     }
 
+    @Test
+    void doctorSkipsOneTornLastLineWithoutAWord(@TempDir Path dir) throws Exception {
+        var event = Output.JSON.writeValueAsString(new dev.flywheel.lab.run.RunEvent(12, dev.flywheel.lab.run.EventKind.NAN,
+                "non-finite-loss", java.util.Map.of("loss", 1.0), null, "the loss is NaN"));
+        Files.writeString(dir.resolve("events.jsonl"), event + "\n{\"step\": 13, \"ki");
+        var r = CliTest.run("doctor", dir.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("1 guard events").doesNotContain("warning");
+        // damage before the end is said, not skipped in silence
+        Files.writeString(dir.resolve("events.jsonl"), event + "\n#garbage\n" + event + "\n");
+        r = CliTest.run("doctor", dir.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("1 guard events").contains("warning: 2 unreadable lines");
+    }
+
+    @Test
+    void aNewStudyRefusedForItsDataLeavesNoTraceAndItsNameFree(@TempDir Path dir) throws Exception {
+        var lab = dir.resolve("lab");
+        for (int attempt = 0; attempt < 2; attempt++) {
+            var r = CliTest.run("research", "--lab", lab.toString(), "--study", "fresh", "--data",
+                    dir.resolve("missing.txt").toString(), "--budget", "1runs");
+            assertThat(r.code()).as(r.err()).isEqualTo(2);
+            assertThat(r.err()).contains("missing.txt").doesNotContain("already exists");
+        }
+        assertThat(lab.resolve("studies/fresh")).doesNotExist();
+        assertThat(Store.open(lab.resolve("flywheel.db")).study("fresh")).isEmpty();
+    }
+
     /** Every path under the scratch folder except inside the lab. */
     private static Set<String> outsideTheLab() throws Exception {
         Path lab = root.resolve("lab");
