@@ -53,4 +53,64 @@ class LrSweepTest {
         assertFalse(LrSweep.ratesOnly(start, LrSweep.scaled(start, 2).with("model.position", "rope")));
         assertFalse(LrSweep.ratesOnly(start, start.with("model.dim", 192)));
     }
+
+    static final List<Double> ALL = List.of(0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0);
+
+    static java.util.OptionalDouble next(List<Double> factors, double... metrics) {
+        return LrSweep.next(factors, metrics, ALL);
+    }
+
+    @Test
+    void aSweepWhoseBestIsAtAnEdgeGoesOnPastItTwiceAtMost() {
+        var none = java.util.OptionalDouble.empty();
+        // interior: done
+        assertEquals(none, next(List.of(0.5, 1.0, 2.0), 3.30, 3.25, 3.28));
+        // at the top: ×2 again, then again, then no more (at most two extensions: ×8)
+        assertEquals(java.util.OptionalDouble.of(4.0), next(List.of(0.5, 1.0, 2.0), 3.34, 3.25, 3.04));
+        assertEquals(java.util.OptionalDouble.of(8.0), next(List.of(0.5, 1.0, 2.0, 4.0), 3.34, 3.25, 3.04, 2.95));
+        assertEquals(none, next(List.of(0.5, 1.0, 2.0, 4.0, 8.0), 3.34, 3.25, 3.04, 2.95, 2.90));
+        // at the bottom: ÷2 down to ×1/8; the factors may come in any order (a trial's, ×1 first)
+        assertEquals(java.util.OptionalDouble.of(0.25), next(List.of(1.0, 0.5, 2.0), 3.0, 2.9, 3.2));
+        assertEquals(java.util.OptionalDouble.of(0.125), next(List.of(0.25, 0.5, 1.0, 2.0), 2.8, 2.9, 3.0, 3.2));
+        assertEquals(none, next(List.of(0.125, 0.25, 0.5, 1.0, 2.0), 2.7, 2.8, 2.9, 3.0, 3.2));
+        // the extension beat the edge but the next one is worse: the best is interior again
+        assertEquals(none, next(List.of(0.5, 1.0, 2.0, 4.0, 8.0), 3.34, 3.25, 3.04, 2.95, 3.10));
+        assertEquals(none, next(List.of(0.5, 1.0, 2.0, 4.0), 3.34, 3.25, 3.04, 3.20));
+        // a failed extension ends it: the best edge is interior now
+        assertEquals(none, next(List.of(0.5, 1.0, 2.0, 4.0), 3.34, 3.25, 3.04, Double.NaN));
+        // a failed edge does not count as the best: the best is what ran
+        assertEquals(none, next(List.of(0.5, 1.0, 2.0), 3.34, 3.25, Double.NaN));
+        assertEquals(java.util.OptionalDouble.of(0.25), next(List.of(0.5, 1.0, 2.0), 3.0, 3.25, Double.NaN));
+        // every run failed, or a single rate (not a sweep): nothing
+        assertEquals(none, next(List.of(0.5, 1.0, 2.0), Double.NaN, Double.NaN, Double.NaN));
+        assertEquals(none, next(List.of(1.0), 3.0));
+        // a tie at the edge goes to ×1, in the interior
+        assertEquals(none, next(List.of(0.5, 1.0, 2.0), 3.0, 3.0, 3.0));
+    }
+
+    @Test
+    void anExtensionStaysWithinTheSpacesRateRange() {
+        var r = Recipe.defaults().with("optimizer.lr", 0.001);
+        var space = dev.flywheel.lab.search.SearchSpace.defaults();
+        var lr = (dev.flywheel.lab.search.Dimension.Numeric) space.dimension("optimizer.lr").orElseThrow();
+        var reach = LrSweep.reach(r, space);
+        assertTrue(reach.containsAll(LrSweep.factors(r, space)));
+        for (double f : reach)
+            assertTrue(f == 1.0 || (0.001 * f >= lr.min() * (1 - 1e-9) && 0.001 * f <= lr.max() * (1 + 1e-9)), "×" + f);
+        // a rate at the top of the range: ×2 is not swept and nothing above ×1 is reached
+        var top = Recipe.defaults().with("optimizer.lr", lr.max());
+        assertEquals(List.of(0.5, 1.0), LrSweep.factors(top, space));
+        assertTrue(LrSweep.reach(top, space).stream().allMatch(f -> f <= 1.0));
+        // best at ×1, the highest factor run, but ×2 is outside the range: done
+        assertEquals(java.util.OptionalDouble.empty(), LrSweep.next(List.of(0.5, 1.0), new double[]{3.3, 3.2},
+                LrSweep.reach(top, space)));
+        // a range stopping at ×4: one extension, not two
+        var narrow = List.of(0.5, 1.0, 2.0, 4.0);
+        assertEquals(java.util.OptionalDouble.of(4.0), LrSweep.next(List.of(0.5, 1.0, 2.0), new double[]{3.3, 3.2, 3.1}, narrow));
+        assertEquals(java.util.OptionalDouble.empty(), LrSweep.next(List.of(0.5, 1.0, 2.0, 4.0),
+                new double[]{3.3, 3.2, 3.1, 3.0}, narrow));
+        // without a range, the reach is ×1/8 … ×8
+        assertEquals(ALL, LrSweep.reach(r, space.without("optimizer.lr")));
+        assertEquals(ALL, reach);                                          // 1e-4 … 1e-2 holds ×1/8 … ×8 of 0.001
+    }
 }
