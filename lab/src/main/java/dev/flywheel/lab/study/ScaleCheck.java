@@ -19,8 +19,8 @@ import java.util.Objects;
 
 /**
  * The scale check (docs/scale-check.md): do the kept changes hold at larger models? The starting and the best recipe
- * at two larger sizes ({@link ScalePlan}), each at its own best learning rate from a sweep on one fresh seed, then a
- * second fresh seed at that rate; {@link ScaleVerdict} judges the paired gains. The verdict gates the recipe the
+ * at two larger sizes ({@link ScalePlan}), each at its own best learning rate from a sweep on one fresh seed (extended
+ * past an edge best, {@link LrSweep#next}), then a second fresh seed at that rate; {@link ScaleVerdict} judges the paired gains. The verdict gates the recipe the
  * study exports ({@link Conclusions}). All runs have {@link Role#SCALE}, are found again by recipe (seed and rate
  * included) so a killed check resumes without running anything twice, and the verdict is recomputed from the history.
  *
@@ -87,14 +87,43 @@ final class ScaleCheck {
         }
     }
 
+    /**
+     * An arm's result as the history has it: its planned sweep, then the edge extensions that ran ({@link
+     * LrSweep#next}'s factor while its run exists, found by recipe hash like the planned ones), the factor chosen over
+     * all of them, and the fresh seed at that factor. A check begun before edge extension has none: it reads as it did.
+     */
     static ArmResult arm(StudyHistory h, ScalePlan.Arm a, Map<String, RunRecord> have) {
         int seed = ScalePlan.sweepSeed(h.before(firstScaleOrdinal(h)));
-        var sweep = new double[a.factors().size()];
-        for (int i = 0; i < sweep.length; i++)
-            sweep[i] = metric(h, have.get(h.withSeed(LrSweep.scaled(a.recipe(), a.factors().get(i)), seed).hash()));
-        int chosen = LrSweep.best(a.factors(), sweep);
-        var fresh = have.get(freshRecipe(h, a, a.factors().get(chosen), seed).hash());
-        return new ArmResult(a.factors(), sweep, chosen, new double[]{sweep[chosen], metric(h, fresh)});
+        var byFactor = new java.util.TreeMap<Double, Double>();
+        for (double f : a.factors()) byFactor.put(f, metric(h, have.get(sweepRecipe(h, a, f, seed).hash())));
+        for (int i = 0; i < LrSweep.MAX_EXTENSIONS; i++) {
+            var next = LrSweep.next(List.copyOf(byFactor.keySet()), values(byFactor), a.reach());
+            if (next.isEmpty()) break;
+            var run = have.get(sweepRecipe(h, a, next.getAsDouble(), seed).hash());
+            if (run == null) break;
+            byFactor.put(next.getAsDouble(), metric(h, run));
+        }
+        var factors = List.copyOf(byFactor.keySet());
+        var sweep = values(byFactor);
+        int chosen = LrSweep.best(factors, sweep);
+        var fresh = have.get(freshRecipe(h, a, factors.get(chosen), seed).hash());
+        return new ArmResult(factors, sweep, chosen, new double[]{sweep[chosen], metric(h, fresh)});
+    }
+
+    private static double[] values(java.util.SortedMap<Double, Double> m) {
+        return m.values().stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    /** The edge extension an arm's sweep still needs before its fresh seed, or empty ({@link LrSweep#next}). */
+    static java.util.OptionalDouble extension(StudyHistory h, ScalePlan.Arm a, Map<String, RunRecord> have) {
+        var r = arm(h, a, have);
+        int seed = ScalePlan.sweepSeed(h.before(firstScaleOrdinal(h)));
+        if (have.containsKey(freshRecipe(h, a, r.factor(), seed).hash())) return java.util.OptionalDouble.empty();
+        return LrSweep.next(r.factors(), r.sweep(), a.reach());
+    }
+
+    private static Recipe sweepRecipe(StudyHistory h, ScalePlan.Arm a, double factor, int sweepSeed) {
+        return h.withSeed(LrSweep.scaled(a.recipe(), factor), sweepSeed);
     }
 
     private static Recipe freshRecipe(StudyHistory h, ScalePlan.Arm a, double factor, int sweepSeed) {
@@ -157,8 +186,22 @@ final class ScaleCheck {
         int seed = ScalePlan.sweepSeed(before);
         for (var size : sizes)
             for (var a : size.arms())
-                for (double f : a.factors()) queue(c, st, a, h.withSeed(LrSweep.scaled(a.recipe(), f), seed), f);
+                for (double f : a.factors()) queue(c, st, a, sweepRecipe(h, a, f, seed), f);
         c.scheduler().executeAll(c.ledger().history().runsOf(Role.SCALE));
+        // an arm whose sweep scored best at an edge goes on past it (LrSweep.next), a round of runs at a time
+        for (int round = 0; round < LrSweep.MAX_EXTENSIONS; round++) {
+            boolean queued = false;
+            for (var size : sizes)
+                for (var a : size.arms()) {
+                    var now = c.ledger().history();
+                    var next = extension(now, a, existing(now));
+                    if (next.isEmpty()) continue;
+                    queue(c, st, a, sweepRecipe(now, a, next.getAsDouble(), seed), next.getAsDouble());
+                    queued = true;
+                }
+            if (!queued) break;
+            c.scheduler().executeAll(c.ledger().history().runsOf(Role.SCALE));
+        }
         for (var size : sizes)
             for (var a : size.arms()) {
                 var now = c.ledger().history();

@@ -21,7 +21,8 @@ import java.util.TreeSet;
  * When no width works for both arms (heads must divide it, RoPE needs an even head size), both arms add the same
  * number of layers instead.
  *
- * <p><b>Rates.</b> Each arm is swept (×0.5, ×1, ×2 its rate) on one seed, unless the two recipes differ in their
+ * <p><b>Rates.</b> Each arm is swept (×0.5, ×1, ×2 its rate, extended past an edge best: {@link LrSweep#next}) on
+ * one seed, unless the two recipes differ in their
  * learning rates only: then each runs at its own rate, which is the finding under test.
  *
  * <p><b>Compute.</b> Both arms at a size get the same run budget, the study's scaled in its own unit by the start
@@ -36,8 +37,11 @@ final class ScalePlan {
     private ScalePlan() {
     }
 
-    /** One arm at one size: the recipe at the study's base seed, its run budget scaled; its rate factors to sweep. */
-    record Arm(String name, Recipe recipe, List<Double> factors) {}
+    /**
+     * One arm at one size: the recipe at the study's base seed, its run budget scaled; its rate factors to sweep, and
+     * every factor an edge extension of that sweep may reach ({@link LrSweep#reach}; ×1 alone when not swept).
+     */
+    record Arm(String name, Recipe recipe, List<Double> factors, List<Double> reach) {}
 
     /**
      * One larger size.
@@ -157,8 +161,12 @@ final class ScalePlan {
         // A finding of learning rates only: sweeping both arms would run one recipe twice and erase the finding, so
         // each arm runs at its own rate and the check asks whether the rate the study found carries to larger models.
         boolean ratesOnly = LrSweep.ratesOnly(s, b);
-        return new Size(g.label, r, budget, new Arm("start", s, ratesOnly ? List.of(1.0) : LrSweep.factors(s, space)),
-                new Arm("best", b, ratesOnly ? List.of(1.0) : LrSweep.factors(b, space)));
+        return new Size(g.label, r, budget, arm("start", s, ratesOnly, space), arm("best", b, ratesOnly, space));
+    }
+
+    private static Arm arm(String name, Recipe r, boolean ratesOnly, SearchSpace space) {
+        return ratesOnly ? new Arm(name, r, List.of(1.0), List.of(1.0))
+                : new Arm(name, r, LrSweep.factors(r, space), LrSweep.reach(r, space));
     }
 
     /** The study's run budget at parameter ratio {@code r}: tokens and steps ×r, FLOPs and seconds ×r². */
@@ -171,7 +179,11 @@ final class ScalePlan {
         };
     }
 
-    /** The whole check's cost: every arm's sweep and fresh seeds at every size. */
+    /**
+     * The whole check's cost as planned: every arm's sweep and fresh seeds at every size. A sweep whose best is at an
+     * edge adds up to {@link LrSweep#MAX_EXTENSIONS} runs an arm and size ({@link ScaleCheck}); they are not counted
+     * here, since most sweeps need none and reserving them would hold back a third more of the budget in every study.
+     */
     static Cost cost(List<Size> sizes) {
         int runs = 0;
         double eq = 0;

@@ -143,8 +143,17 @@ class ScaleCheckTest {
     }
 
     Conclusion study(Path lab, Function<Recipe, Double> metric) {
+        return study(lab, metric, "26runs", 16, (h, s) -> {});
+    }
+
+    /**
+     * The scripted study with this budget, whose check runs {@code scaleRuns} runs; {@code check} is given the
+     * resumed study's history and settings.
+     */
+    Conclusion study(Path lab, Function<Recipe, Double> metric, String budget, int scaleRuns,
+                     java.util.function.BiConsumer<StudyHistory, StudySettings> check) {
         var store = Store.open(lab.resolve("flywheel.db"));
-        var settings = TinyStudies.settings(lab, "scale", TinyStudies.brief(10, 3), "builtin", "26runs", 1,
+        var settings = TinyStudies.settings(lab, "scale", TinyStudies.brief(10, 3), "builtin", budget, 1,
                 DecisionSettings.keepRule());
         try (var study = Study.open(settings, false, store, new StudyRulesTest.Scripted(metric), StudyListener.NONE)) {
             study.runBaseline();
@@ -154,8 +163,8 @@ class ScaleCheckTest {
             assertThat(study.canRunExperiment()).isTrue();
             var c = study.finish(null);
             var scale = store.runs("scale").stream().filter(r -> r.role() == Role.SCALE).toList();
-            // 2 sizes × 2 arms × (3 sweep rates + 1 fresh seed)
-            assertThat(scale).hasSize(16);
+            // 2 sizes × 2 arms × (3 sweep rates + 1 fresh seed), and any edge extensions
+            assertThat(scale).hasSize(scaleRuns);
             assertThat(scale.stream().map(r -> r.recipe().model().dim()).distinct()).hasSize(2);
             assertThat(scale.stream().map(r -> r.recipe().seed()).distinct()).hasSize(2);
             assertThat(Files.readString(settings.dir().resolve(Study.JOURNAL))).contains("| size | arm | model |");
@@ -165,6 +174,7 @@ class ScaleCheckTest {
                 throw new AssertionError("ran again: " + r.hash());
             }), StudyListener.NONE)) {
                 assertThat(again.conclusion().scaleHeld()).isEqualTo(c.scaleHeld());
+                check.accept(again.record(), settings);
             }
             return c;
         } catch (java.io.IOException e) {
@@ -179,6 +189,55 @@ class ScaleCheckTest {
         assertThat(c.scaleCheck()).startsWith("held");
         assertThat(Recipe.read(c.bestRecipe()).model().norm()).isEqualTo(Recipe.Model.Norm.RMSNORM);
         assertThat(Recipe.read(c.candidateRecipe())).isEqualTo(Recipe.read(c.bestRecipe()));
+    }
+
+    /**
+     * The starting recipe's best rate at scale is ×4 (its metric still falling at ×2: ×0.5 2.10, ×1 1.80, ×2 1.50 on
+     * the sweep seed), the best's ×1, both reaching the same metric there. Each start arm's sweep is extended to ×4
+     * and ×8, chooses ×4, and runs its fresh seed there: the kept change gains nothing at scale. Stopped at ×2, the
+     * start would have scored 0.3 worse and the check would have called the change a large win.
+     */
+    static double startTunedAtFour(Recipe r) {
+        if (r.model().dim() == 32) return metric(r, 0);
+        int seed = (int) (r.seed() - 1337);
+        boolean rms = r.model().norm() == Recipe.Model.Norm.RMSNORM;
+        double optimum = rms ? 0.001 : 0.004;
+        return 1.2 + 0.3 * Math.abs(Math.log(r.optimizer().lr() / optimum) / Math.log(2)) + 0.002 * seed;
+    }
+
+    @Test
+    void anArmWhoseSweepIsBestAtAnEdgeIsExtendedPastItAndJudgedAtItsOwnBestRate(@TempDir Path lab) throws Exception {
+        // 2 sizes × (start: 3 rates + ×4 + ×8 + 1 fresh seed; best: 3 rates + 1 fresh seed)
+        var c = study(lab, ScaleCheckTest::startTunedAtFour, "30runs", 20, (h, settings) -> {
+            var scale = h.runsOf(Role.SCALE);
+            var start = scale.stream().filter(r -> r.recipe().model().norm() != Recipe.Model.Norm.RMSNORM).toList();
+            long sweepSeed = start.getFirst().recipe().seed();
+            var sizes = ScaleCheck.sizesAt(h.before(scale.getFirst().ordinal()), settings);
+            assertThat(sizes).hasSize(2);
+            for (var size : sizes) {
+                int dim = size.start().recipe().model().dim();
+                // the sweep seed: ×0.5, ×1, ×2, then the extensions ×4 (better still) and ×8 (worse: ×4 is interior)
+                assertThat(start).filteredOn(r -> r.recipe().model().dim() == dim && r.recipe().seed() == sweepSeed)
+                        .extracting(r -> r.recipe().optimizer().lr()).containsExactly(0.0005, 0.001, 0.002, 0.004, 0.008);
+                // the fresh seed at the chosen ×4
+                assertThat(start).filteredOn(r -> r.recipe().model().dim() == dim && r.recipe().seed() == sweepSeed + 1)
+                        .extracting(r -> r.recipe().optimizer().lr()).containsExactly(0.004);
+                // the choice recomputed from the history includes the extensions
+                var arm = ScaleCheck.arm(h, size.start(), ScaleCheck.existing(h));
+                assertThat(arm.factors()).containsExactly(0.5, 1.0, 2.0, 4.0, 8.0);
+                assertThat(arm.factor()).isEqualTo(4.0);
+                var best = ScaleCheck.arm(h, size.best(), ScaleCheck.existing(h));
+                assertThat(best.factors()).containsExactly(0.5, 1.0, 2.0);
+                assertThat(best.factor()).isEqualTo(1.0);
+            }
+            // the best's sweeps chose ×1, in the interior: no extension
+            assertThat(scale).filteredOn(r -> r.recipe().model().norm() == Recipe.Model.Norm.RMSNORM).hasSize(8);
+            // the table shows the extensions in the sweep column and the chosen ×4
+            assertThat(ScaleTable.markdown(h, settings)).contains("×2.0: 1.5060, ×4.0: 1.2060, ×8.0: 1.5060 | ×4.0 |");
+        });
+        // at its own best rate the start is as good as the best: the change did not hold
+        assertThat(c.scaleHeld()).isFalse();
+        assertThat(c.scaleCheck()).startsWith("did not hold");
     }
 
     @Test
