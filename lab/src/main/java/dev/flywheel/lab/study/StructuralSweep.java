@@ -21,7 +21,8 @@ import java.util.Optional;
 /**
  * The learning-rate mini-sweep a study runs before a structural experiment (docs/decision.md, "Structural changes:
  * each arm at its own learning rate"): the changed recipe and the best recipe, each at ×0.5, ×1 and ×2 its learning
- * rate ({@link LrSweep}) on the <em>sweep seed</em>, so that the change is then tested at its own best rate against
+ * rate ({@link LrSweep}) on the <em>sweep seed</em>, an arm whose best is at an edge extended past it ({@link
+ * LrSweep#next}: up to ×1/8 or ×8), so that the change is then tested at its own best rate against
  * the best at its own.
  *
  * <p>Each arm's sweep is one trial of {@link Role#SWEEP} runs with its ×1 run first, so a run's factor is its rate
@@ -68,9 +69,10 @@ final class StructuralSweep {
 
     /**
      * The sweep a structural experiment needs: the sweep seed, and each arm's recipe at ×1 (under the base seed) with
-     * the factors the search space allows for it.
+     * the factors the search space allows for it: to sweep, and to reach by edge extension ({@link LrSweep#reach}).
      */
-    record Plan(long seed, Recipe changed, List<Double> changedFactors, Recipe parent, List<Double> parentFactors) {
+    record Plan(long seed, Recipe changed, List<Double> changedFactors, Recipe parent, List<Double> parentFactors,
+                List<Double> changedReach, List<Double> parentReach) {
 
         /** The changed arm's runs, ×1 first. */
         List<Recipe> changedRuns() {
@@ -114,7 +116,8 @@ final class StructuralSweep {
                 .filter(r -> r.id().equals(r.experiment()) && h.withSeed(r.recipe(), 0).hash().equals(parent.hash()))
                 .map(r -> r.recipe().seed()).findFirst().orElse(h.start().seed() + h.freshSeedIndex());
         var c = h.withSeed(changed, 0);
-        return new Plan(seed, c, LrSweep.factors(c, space), parent, LrSweep.factors(parent, space));
+        return new Plan(seed, c, LrSweep.factors(c, space), parent, LrSweep.factors(parent, space),
+                LrSweep.reach(c, space), LrSweep.reach(parent, space));
     }
 
     /** The sweep runs already queued, by recipe hash (seed included). */
@@ -124,7 +127,11 @@ final class StructuralSweep {
         return out;
     }
 
-    /** How many runs the plan still has to queue: 6 for a first sweep, 3 once the best's sweep is shared. */
+    /**
+     * How many runs the plan's base sweeps still have to queue: 6 for a first sweep, 3 once the best's sweep is
+     * shared. Edge extensions (up to {@link LrSweep#MAX_EXTENSIONS} an arm) are not counted: whether they run is
+     * known only once the base sweep has ended.
+     */
     static int missing(StudyHistory h, Plan p) {
         var have = existing(h);
         return (int) java.util.stream.Stream.concat(p.changedRuns().stream(), p.parentRuns().stream())
@@ -138,21 +145,28 @@ final class StructuralSweep {
                 arm(h, have.get(p.parentRuns().getFirst().hash())));
     }
 
-    /** The factor the best's sweep chose, once every run of it has ended; empty before. */
+    /** The factor the best's sweep chose, once every run of it has ended and it needs no edge extension; empty before. */
     static java.util.OptionalDouble bestChoice(StudyHistory h, Plan p) {
         var have = existing(h);
+        var none = java.util.OptionalDouble.empty();
         for (var r : p.parentRuns()) {
             var run = have.get(r.hash());
-            if (run == null || !h.run(run.id()).orElseThrow().status().isFinal()) return java.util.OptionalDouble.empty();
+            if (run == null || !h.run(run.id()).orElseThrow().status().isFinal()) return none;
         }
-        return java.util.OptionalDouble.of(choice(h, p).parent().chosen());
+        if (!h.trial(have.get(p.parentRuns().getFirst().hash()).experiment()).stream().allMatch(r -> r.status().isFinal()))
+            return none;
+        var parent = choice(h, p).parent();
+        return LrSweep.next(parent.factors(), parent.metrics(), p.parentReach()).isPresent() ? none
+                : java.util.OptionalDouble.of(parent.chosen());
     }
 
     /**
      * The sweeps {@code experiment} (its first run) was judged by, or empty when it was not swept: the sweep trial
-     * holding its own recipe on the sweep seed, and the sweep trial of the best it was compared with on that seed.
+     * holding its own recipe on the sweep seed, and the sweep trial of the best it was compared with on that seed; each
+     * with the runs queued before the experiment (a shared sweep extended later is read as the experiment saw it).
      */
-    static Optional<Choice> of(StudyHistory h, RunRecord experiment) {
+    static Optional<Choice> of(StudyHistory all, RunRecord experiment) {
+        var h = experiment.ordinal() == null ? all : all.before(experiment.ordinal());
         var own = h.withSeed(experiment.recipe(), 0).hash();
         var changed = h.runsOf(Role.SWEEP).stream().filter(r -> h.withSeed(r.recipe(), 0).hash().equals(own)).findFirst();
         if (changed.isEmpty()) return Optional.empty();
@@ -171,7 +185,10 @@ final class StructuralSweep {
         return new Arm(List.copyOf(byFactor.keySet()), byFactor.values().stream().mapToDouble(Double::doubleValue).toArray());
     }
 
-    /** A sweep run's factor: its rate over its arm's ×1 rate (×0.5 and ×2 are exact in floating point). */
+    /**
+     * A sweep run's factor: its rate over its arm's ×1 rate (×0.5 and ×2, and the extensions ×1/8, ×1/4, ×4, ×8, are
+     * exact in floating point).
+     */
     private static double factorOf(RunRecord r, RunRecord one) {
         return r.recipe().optimizer().lr() / one.recipe().optimizer().lr();
     }
@@ -182,21 +199,60 @@ final class StructuralSweep {
 
     /**
      * Queues what the plan misses (the best's arm first, each arm ×1 first), runs what has not ended, records each
-     * run as a discard, journals them, and returns both arms' choice.
+     * run as a discard, journals them; then, while an arm's sweep scores best at an edge, one more run of it past that
+     * edge ({@link LrSweep#next}), a round at a time; returns both arms' choice.
      */
     Choice run(Plan plan, Change change, String proposer) {
         var h = ledger.history();
         var st = Standing.of(h);
         listener.phase(String.format(Locale.ROOT, "learning-rate sweep on seed %d before judging %s at its own rate",
                 plan.seed(), change.describe()));
-        queue(plan.parentRuns(), f -> f == 1.0 ? null : Change.of(LrSweep.scaling(plan.parent(), f)), st.bestRun(),
-                "study", f -> "Learning-rate sweep of the best recipe at " + factor(f) + " its rate on the sweep seed "
-                        + plan.seed() + ": a structural change from this best is compared with the best at its own rate.");
-        queue(plan.changedRuns(), f -> merged(change, plan.changed(), f), st.bestRun(), proposer,
-                f -> "Learning-rate sweep of " + change.describe() + " at " + factor(f) + " its rate on the sweep seed "
-                        + plan.seed() + ": a structural change moves the best rate, so it is judged at its own.");
+        java.util.function.DoubleFunction<Change> parentChange = f -> f == 1.0 ? null : Change.of(LrSweep.scaling(plan.parent(), f));
+        java.util.function.DoubleFunction<String> parentWhy = f -> "Learning-rate sweep of the best recipe at " + factor(f)
+                + " its rate on the sweep seed " + plan.seed() + ": a structural change from this best is compared with "
+                + "the best at its own rate." + edge(f);
+        java.util.function.DoubleFunction<Change> changedChange = f -> merged(change, plan.changed(), f);
+        java.util.function.DoubleFunction<String> changedWhy = f -> "Learning-rate sweep of " + change.describe() + " at "
+                + factor(f) + " its rate on the sweep seed " + plan.seed() + ": a structural change moves the best rate, "
+                + "so it is judged at its own." + edge(f);
+        queue(plan.parentRuns(), parentChange, st.bestRun(), "study", parentWhy);
+        queue(plan.changedRuns(), changedChange, st.bestRun(), proposer, changedWhy);
         settle();
+        for (int round = 0; round < LrSweep.MAX_EXTENSIONS; round++) {
+            boolean parent = extend(plan.parentRuns().getFirst(), plan.parent(), plan.parentReach(), plan.seed(),
+                    parentChange, st.bestRun(), "study", parentWhy);
+            boolean changed = extend(plan.changedRuns().getFirst(), plan.changed(), plan.changedReach(), plan.seed(),
+                    changedChange, st.bestRun(), proposer, changedWhy);
+            if (!parent && !changed) break;
+            settle();
+        }
         return choice(ledger.history(), plan);
+    }
+
+    private static String edge(double f) {
+        return LrSweep.FACTORS.contains(f) ? "" : " Its sweep scored best at an edge, so it goes on past it.";
+    }
+
+    /**
+     * Queues the edge extension the arm whose ×1 run is {@code one} needs ({@link LrSweep#next}) into its trial;
+     * whether it queued one.
+     */
+    private boolean extend(Recipe one, Recipe base, List<Double> reach, long seed,
+                           java.util.function.DoubleFunction<Change> change, String parent, String proposer,
+                           java.util.function.DoubleFunction<String> why) {
+        var h = ledger.history();
+        var have = existing(h);
+        var first = have.get(one.hash());
+        if (first == null) return false;
+        var arm = arm(h, first);
+        var next = LrSweep.next(arm.factors(), arm.metrics(), reach);
+        if (next.isEmpty()) return false;
+        double f = next.getAsDouble();
+        var r = LrSweep.scaled(base, f).with("seed", seed);
+        if (have.containsKey(r.hash())) return false;
+        ledger.queue(new NewRun(null, study, r, parent, change.apply(f), proposer, why.apply(f), first.experiment(),
+                Role.SWEEP));
+        return true;
     }
 
     /** The change with the rates of {@code changed} scaled by {@code f} (the change itself at ×1). */

@@ -166,4 +166,54 @@ class StructuralSweepTest {
         assertThat(DecisionSettings.paired(new StudyBudget.Runs(43), 3).sweeps(Change.of("optimizer.lr", 0.002))).isFalse();
         assertThat(DecisionSettings.keepRule().sweeps(Change.of("model.dim", 192))).isFalse();
     }
+
+    @Test
+    void aSweepBestAtAnEdgeIsReadBackWithItsExtensions() {
+        var h = new Histories().baseline(2.00, 2.01, 1.99);
+        var best = Standing.of(h.get()).bestRecipe();
+        var plan = StructuralSweep.plan(h.get(), SPACE, best, wider(h));
+        assertThat(plan.parentReach()).containsExactly(0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0);
+        // the best's base sweep is best at ×2, its top: not chosen yet, the sweep goes on to ×4
+        arm(h, plan, plan.parentRuns(), null, 2.00, 2.10, 1.97);
+        assertThat(StructuralSweep.bestChoice(h.get(), plan)).isEmpty();
+        var parent = StructuralSweep.choice(h.get(), plan).parent();
+        assertThat(LrSweep.next(parent.factors(), parent.metrics(), plan.parentReach())).hasValue(4.0);
+        assertThat(StructuralSweep.missing(h.get(), plan)).isEqualTo(3);  // the base sweep only
+
+        // as the study runs them: each arm's extensions in its own trial, after its base runs
+        var h2 = new Histories().baseline(2.00, 2.01, 1.99);
+        var up = new java.util.ArrayList<>(plan.parentRuns());
+        up.add(LrSweep.scaled(plan.parent(), 4).with("seed", plan.seed()));
+        up.add(LrSweep.scaled(plan.parent(), 8).with("seed", plan.seed()));
+        arm(h2, plan, up, null, 2.00, 2.10, 1.97, 1.95, 1.99);            // ×4 best, ×8 worse: ×4 interior
+        var change = Change.of("model.dim", 192);
+        var down = new java.util.ArrayList<>(plan.changedRuns());
+        down.add(LrSweep.scaled(plan.changed(), 0.25).with("seed", plan.seed()));
+        down.add(LrSweep.scaled(plan.changed(), 0.125).with("seed", plan.seed()));
+        arm(h2, plan, down, change, 1.95, 1.90, 1.99, 1.88, 1.87);         // still falling at ×1/8: the cap ends it
+        var choice = StructuralSweep.choice(h2.get(), plan);
+        assertThat(choice.parent().factors()).containsExactly(0.5, 1.0, 2.0, 4.0, 8.0);
+        assertThat(choice.parent().chosen()).isEqualTo(4.0);
+        assertThat(choice.changed().factors()).containsExactly(0.125, 0.25, 0.5, 1.0, 2.0);
+        assertThat(choice.changed().chosen()).isEqualTo(0.125);
+        assertThat(LrSweep.next(choice.changed().factors(), choice.changed().metrics(), plan.changedReach())).isEmpty();
+        assertThat(StructuralSweep.bestChoice(h2.get(), plan)).hasValue(4.0);
+        assertThat(choice.describe()).isEqualTo("the change at ×0.125 its learning rate (its sweep: ×0.125 1.8700, "
+                + "×0.25 1.8800, ×0.5 1.9000, ×1 1.9500, ×2 1.9900) against the best at ×4 (its sweep: ×0.5 2.1000, "
+                + "×1 2.0000, ×2 1.9700, ×4 1.9500, ×8 1.9900)");
+        assertThat(h2.get().runsOf(Role.SWEEP)).hasSize(10).allSatisfy(r -> assertThat(h2.get().decision(r.id())
+                .rationale()).startsWith("learning-rate sweep: ×"));
+        assertThat(h2.get().runsOf(Role.SWEEP)).extracting(r -> h2.get().decision(r.id()).rationale().split(" ")[2])
+                .contains("×4", "×8", "×0.25", "×0.125");
+
+        // the experiment names both extended sweeps, read back from the history alone
+        var first = h2.run(LrSweep.scaled(plan.changed(), 0.125).with("seed", Histories.START.seed()),
+                Standing.of(h2.get()).bestRun(), StructuralSweep.merged(change, plan.changed(), 0.125), Role.EXPERIMENT,
+                null, 1.9, null, 60.0);
+        assertThat(StructuralSweep.of(h2.get(), first).orElseThrow().describe()).isEqualTo(choice.describe());
+        // a run added to the best's shared sweep later does not change what this experiment was judged by
+        h2.run(LrSweep.scaled(plan.parent(), 0.25).with("seed", plan.seed()), Standing.of(h2.get()).bestRun(), null,
+                Role.SWEEP, h2.get().runsOf(Role.SWEEP).getFirst().experiment(), 1.5, null, 60.0);
+        assertThat(StructuralSweep.of(h2.get(), first).orElseThrow().describe()).isEqualTo(choice.describe());
+    }
 }
