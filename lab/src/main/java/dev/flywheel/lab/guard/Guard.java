@@ -28,7 +28,9 @@ import java.util.function.Consumer;
  * <li>early signs of small-scale instabilities (Wortsman et al. 2023): attention-logit growth and output-logit
  * drift, reported.</li>
  * </ul>
- * When roll-backs keep failing the run is aborted as diverged. Every detection is an event with the step, the
+ * Replays are judged against the statistics of their weights' time (kept with each snapshot, restored with it);
+ * skipping that does not bring the loss back escalates to a roll-back with a learning-rate cut, and only when
+ * roll-backs keep failing is the run aborted as diverged. Every detection is an event with the step, the
  * rule, the measured values and the action, and spikes carry forensics: the documents that contributed most to
  * the spike and whether it came from the data or from the optimizer state.
  */
