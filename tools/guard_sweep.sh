@@ -4,6 +4,7 @@
 # the guard's events) and a summary: how often guarded ends better, equal (within ±EQ bits per byte) or worse,
 # and every run the guard aborts that finishes without it.
 #   bash tools/guard_sweep.sh [OUT_DIR] [SEEDS] [JOBS]        e.g. bash tools/guard_sweep.sh /tmp/guard-sweep 10 2
+#   REPORT_ONLY=1 bash tools/guard_sweep.sh OUT_DIR            the table of the finished pairs only
 # Resumable: finished runs are kept in OUT_DIR; several instances may share OUT_DIR (each run is claimed).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -42,13 +43,15 @@ export -f one
 list=()
 for s in $(seq 1 "$seeds"); do for r in "${names[@]}"; do for g in remediate off; do list+=("$r $s $g"); done; done; done
 list+=("bpe-issue22 3002 remediate" "bpe-issue22 3002 off")
-# the first run prepares the data (tokenizer, shards) alone, so parallel runs find it ready
-one bpe-issue22 3002 off; one char-nano 1 off
-printf '%s\n' "${list[@]}" | while read -r r s g; do
-  while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
-  one "$r" "$s" "$g" &
-done
-wait
+if [ -z "${REPORT_ONLY:-}" ]; then # REPORT_ONLY=1: only the table of the runs already in OUT_DIR
+  # the first run prepares the data (tokenizer, shards) alone, so parallel runs find it ready
+  one bpe-issue22 3002 off; one char-nano 1 off
+  printf '%s\n' "${list[@]}" | while read -r r s g; do
+    while [ "$(jobs -rp | wc -l)" -ge "$jobs" ]; do wait -n || true; done
+    one "$r" "$s" "$g" &
+  done
+  wait
+fi
 
 python3 - "$out" "$EQ" <<'PY'
 import json, sys, os, glob, collections
