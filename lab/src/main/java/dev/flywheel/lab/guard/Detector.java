@@ -25,6 +25,8 @@ public final class Detector {
     private static final int RECENT = 100;
     private static final int LEVEL = 9;
     private static final int INITIAL = 10;
+    /** The deviation's floor as a fraction of the level (docs/guard.md: measured batch noise is 1–1.5% of it). */
+    static final double FLOOR = 0.01;
 
     private final Recipe.Guard policy;
     private final boolean remediating;
@@ -40,6 +42,38 @@ public final class Detector {
     public Detector(Recipe.Guard policy) {
         this.policy = policy;
         this.remediating = policy.policy() == Recipe.Guard.Policy.REMEDIATE;
+    }
+
+    /**
+     * Everything the rules have learned, as it was at one moment: kept with each snapshot of the weights, so a
+     * replay on the snapshot is judged against the loss of the snapshot's time, and a roll-back brings the
+     * statistics back with the weights (else the level learned since, lower while the loss falls, makes every
+     * batch after the roll-back look like a spike).
+     */
+    public record State(long seen, double lossMean, double lossDev, double gradMean, double gradVar, double lastLoss,
+                        double initialLoss, double smoothLoss, int initialCount, double[] recent, double level,
+                        double scale) {}
+
+    /** A copy of the statistics now. */
+    public State state() {
+        return new State(seen, lossMean, lossDev, gradMean, gradVar, lastLoss, initialLoss, smoothLoss, initialCount,
+                recent.stream().mapToDouble(Double::doubleValue).toArray(), recent.isEmpty() ? Double.NaN : level(),
+                recent.isEmpty() ? Double.NaN : scale());
+    }
+
+    /** Puts the statistics back as they were in {@code s} (a roll-back); the warning thresholds stay raised. */
+    public void restore(State s) {
+        seen = s.seen();
+        lossMean = s.lossMean();
+        lossDev = s.lossDev();
+        gradMean = s.gradMean();
+        gradVar = s.gradVar();
+        lastLoss = s.lastLoss();
+        initialLoss = s.initialLoss();
+        smoothLoss = s.smoothLoss();
+        initialCount = s.initialCount();
+        recent.clear();
+        for (double l : s.recent()) recent.addLast(l);
     }
 
     /**
@@ -131,10 +165,15 @@ public final class Detector {
 
     /**
      * The loss's typical step-to-step noise as a standard deviation: the mean absolute difference of successive
-     * losses is 2/√π·σ for independent normal noise, so σ ≈ 0.886·E|Δ|. Floored so a flat loss is not all spikes.
+     * losses is 2/√π·σ for independent normal noise, so σ ≈ 0.886·E|Δ|. Floored at {@value #FLOOR} of the level:
+     * early on, while the model is still near uniform, batches differ little (0.3–0.5% of the loss) and the
+     * deviation learned then is far below the 1–1.5% the noise grows to a few dozen steps later, so a level
+     * falling fast and an unfloored deviation turned the first ordinary batches after one bad step into spikes at
+     * z 13–39 (issue 22).
      */
     double scale() {
-        return Math.max(0.8862 * lossDev, 0.005 * Math.abs(lossMean) + 1e-6);
+        double level = recent.isEmpty() ? lossMean : level();
+        return Math.max(0.8862 * lossDev, FLOOR * Math.abs(level) + 1e-6);
     }
 
     /** The loss's current level: the median of the last few losses, which follows a falling curve without lag. */

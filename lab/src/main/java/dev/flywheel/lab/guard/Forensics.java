@@ -47,10 +47,12 @@ final class Forensics {
      * @param snapshot   an earlier state to replay on, or null
      * @param typical    the typical loss before the spike (the guard's level)
      * @param scale      the typical deviation of the loss
+     * @param snapshotLevel the typical loss when the snapshot was taken: its replay is judged against this
+     * @param snapshotScale the typical deviation of the loss when the snapshot was taken
      * @param spikeZ     how many deviations make a spike
      */
     Report explain(Trainer trainer, long dataStep, Trainer.Snapshot snapshot, double typical, double scale,
-                   double spikeZ, int top) {
+                   double snapshotLevel, double snapshotScale, double spikeZ, int top) {
         var tc = trainer.config();
         int b = tc.batch(), t = tc.seq();
         int[] x = new int[b * t], y = new int[b * t];
@@ -101,7 +103,7 @@ final class Forensics {
         perDocument.forEach((id, acc) -> suspects.add(new Suspect(id, acc[0] - median * acc[1], (int) acc[1],
                 acc[0] / acc[1], snippets.get(id))));
         suspects.sort((p, q) -> Double.compare(q.excessNats(), p.excessNats()));
-        var cause = Cause.of(replayLoss, snapshotLoss, typical, scale, spikeZ);
+        var cause = Cause.of(replayLoss, snapshotLoss, typical, scale, snapshotLevel, snapshotScale, spikeZ);
         return new Report(replayLoss, snapshotLoss, cause, List.copyOf(suspects.subList(0, Math.min(top, suspects.size()))));
     }
 

@@ -28,7 +28,9 @@ import java.util.function.Consumer;
  * <li>early signs of small-scale instabilities (Wortsman et al. 2023): attention-logit growth and output-logit
  * drift, reported.</li>
  * </ul>
- * When roll-backs keep failing the run is aborted as diverged. Every detection is an event with the step, the
+ * Replays are judged against the statistics of their weights' time (kept with each snapshot, restored with it);
+ * skipping that does not bring the loss back escalates to a roll-back with a learning-rate cut, and only when
+ * roll-backs keep failing is the run aborted as diverged. Every detection is an event with the step, the
  * rule, the measured values and the action, and spikes carry forensics: the documents that contributed most to
  * the spike and whether it came from the data or from the optimizer state.
  */
@@ -44,7 +46,10 @@ public final class Guard implements Trainer.Hooks {
     private final Detector detector;
     private final Remedy remedy;
     private final List<RunEvent> recorded = new ArrayList<>();
-    private final ArrayDeque<Trainer.Snapshot> snapshots = new ArrayDeque<>();
+    private final ArrayDeque<Saved> snapshots = new ArrayDeque<>();
+
+    /** A snapshot of the weights with the detector's statistics of the same moment. */
+    private record Saved(Trainer.Snapshot weights, Detector.State stats) {}
     private boolean aborted;
 
     public Guard(Recipe.Guard policy, Trainer trainer, DocumentLocator locator, Consumer<RunEvent> events) {
@@ -94,19 +99,25 @@ public final class Guard implements Trainer.Hooks {
         if (!remediate || aborted || !s.updated()) return;
         if (remedy.snapshotDue(trainer.currentStep())) {
             if (snapshots.size() >= SNAPSHOTS) snapshots.removeFirst();
-            snapshots.addLast(trainer.snapshot());
+            snapshots.addLast(new Saved(trainer.snapshot(), detector.state()));
         }
     }
 
     private Trainer.Verdict anomaly(Trainer trainer, Trainer.StepStats s, Finding.Anomaly a) {
         long step = s.step();
-        var snapshot = snapshots.peekLast();
-        var report = forensics.explain(trainer, s.dataStep(), snapshot, a.level(), a.scale(), policy.lossZ(), TOP_DOCUMENTS);
+        var saved = snapshots.peekLast();
+        var snapshot = saved == null ? null : saved.weights();
+        double thenLevel = saved == null ? Double.NaN : saved.stats().level();
+        double thenScale = saved == null ? Double.NaN : saved.stats().scale();
+        var report = forensics.explain(trainer, s.dataStep(), snapshot, a.level(), a.scale(), thenLevel, thenScale,
+                policy.lossZ(), TOP_DOCUMENTS);
         var m = new LinkedHashMap<>(a.measured());
         m.put("replay_loss", Forensics.round(report.replayLoss()));
         if (snapshot != null) {
             m.put("snapshot_step", snapshot.step());
             m.put("snapshot_loss", Forensics.round(report.snapshotLoss()));
+            m.put("snapshot_level", Forensics.round(thenLevel));
+            m.put("snapshot_deviation", Forensics.round(thenScale));
         }
         m.put("cause", report.cause().id());
         m.put("top_documents", report.suspects().stream().map(Forensics.Suspect::toMap).toList());
@@ -125,6 +136,7 @@ public final class Guard implements Trainer.Hooks {
             }
             case ROLLBACK, ROLLBACK_LR_CUT -> {
                 trainer.restore(snapshot);
+                detector.restore(saved.stats()); // the statistics go back with the weights
                 m.put("skipped_batches", s.dataStep() + 1 - snapshot.dataStep());
                 if (action == EventAction.ROLLBACK_LR_CUT) {
                     trainer.setLrScale(trainer.lrScale() * policy.lrCut());
@@ -135,6 +147,9 @@ public final class Guard implements Trainer.Hooks {
         }
         // past this batch: after a roll-back, every batch from the snapshot's data position through it (PaLM)
         if (action != EventAction.ABORT) trainer.setDataStep(s.dataStep() + 1);
+        if (action.rolledBack() && !report.cause().weightsAtFault()) {
+            message += "; skipping batches did not bring the loss back, so the run rolled back and cut the learning rate";
+        }
         record(new RunEvent(step, a.kind(), a.rule(), m, action, message));
         return Trainer.Verdict.SKIP;
     }

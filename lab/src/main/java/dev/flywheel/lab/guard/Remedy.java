@@ -15,8 +15,12 @@ import java.util.List;
  * <li>the weights at fault: roll back to the snapshot and skip the batches since ({@code rollback}); a spike
  * within 2 × {@code guard.snapshot_every} steps of the previous roll-back's snapshot, or divergence, also cuts
  * the learning rate ({@code rollback+lr-cut});</li>
- * <li>more than {@code guard.max_rollbacks} roll-backs, or skips of more than a quarter of the batches, within
- * {@value #WINDOW} batches: {@code abort} — a few bad batches get skipped, broken data or a diverging run does not.</li>
+ * <li>skipping that does not help — more than {@code guard.snapshot_every} batches skipped in a row (as many as a
+ * roll-back would lose), or more than a quarter of the last {@value #WINDOW} batches skipped — escalates to a
+ * roll-back with a learning-rate cut ({@code rollback+lr-cut}): a run whose every batch now looks bad has hurt
+ * weights, whatever the replays said, and a skip never changes the weights (issue 22);</li>
+ * <li>only when roll-backs fail too — more than {@code guard.max_rollbacks} of them within {@value #WINDOW}
+ * batches — or skipping fails with no snapshot to go back to: {@code abort}.</li>
  * </ul>
  */
 public final class Remedy {
@@ -32,6 +36,9 @@ public final class Remedy {
     private long lastRollbackStep = Long.MIN_VALUE / 2;
     private long lastAnomalyStep = Long.MIN_VALUE / 2;
     private int rollbacks;
+    /** Batches skipped at consecutive data positions (no update in between), ending at {@code lastSkipDataStep}. */
+    private int skipsInRow;
+    private long lastSkipDataStep = Long.MIN_VALUE / 2;
 
     public Remedy(Recipe.Guard policy) {
         this.policy = policy;
@@ -45,17 +52,32 @@ public final class Remedy {
      */
     public EventAction decide(long step, long dataStep, Cause cause, long snapshotStep, boolean diverging) {
         lastAnomalyStep = step;
-        boolean weights = cause.weightsAtFault();
-        (weights ? rollbackSteps : skipSteps).addLast(dataStep);
         for (var q : List.of(rollbackSteps, skipSteps)) {
             while (!q.isEmpty() && q.peekFirst() < dataStep - WINDOW) q.removeFirst();
         }
-        if (rollbackSteps.size() > policy.maxRollbacks() || skipSteps.size() > WINDOW / 4) return EventAction.ABORT;
-        if (!weights || snapshotStep < 0) return EventAction.SKIP;
+        boolean canRollBack = snapshotStep >= 0;
+        boolean skipsFailed = false;
+        if (!cause.weightsAtFault() || !canRollBack) {
+            // a skip (with no snapshot to go back to, dropping the batch is all there is) — unless skipping has
+            // already failed to bring the loss back
+            skipsInRow = dataStep == lastSkipDataStep + 1 ? skipsInRow + 1 : 1;
+            lastSkipDataStep = dataStep;
+            skipsFailed = skipsInRow > policy.snapshotEvery() || skipSteps.size() + 1 > WINDOW / 4;
+            if (!skipsFailed || !canRollBack) {
+                skipSteps.addLast(dataStep);
+                return skipsFailed ? EventAction.ABORT : EventAction.SKIP;
+            }
+        }
+        rollbackSteps.addLast(dataStep);
+        if (rollbackSteps.size() > policy.maxRollbacks()) return EventAction.ABORT;
         boolean recurring = step - lastRollbackStep <= 2L * policy.snapshotEvery();
         rollbacks++;
         lastRollbackStep = snapshotStep;
-        return recurring || diverging ? EventAction.ROLLBACK_LR_CUT : EventAction.ROLLBACK;
+        // a run of skips ends with a roll-back; the skip rate does not forget (data that stays bad after a roll-back
+        // escalates again at once, and roll-backs that keep failing abort)
+        skipsInRow = 0;
+        lastSkipDataStep = Long.MIN_VALUE / 2;
+        return recurring || diverging || skipsFailed ? EventAction.ROLLBACK_LR_CUT : EventAction.ROLLBACK;
     }
 
     /** Records an anomaly that is not remediated (policy detect): it still delays the next snapshot. */

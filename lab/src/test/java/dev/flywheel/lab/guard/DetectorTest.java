@@ -130,6 +130,40 @@ class DetectorTest {
     }
 
     @Test
+    void theStatisticsKeptWithASnapshotComeBackWithIt() {
+        // a loss falling fast (issue 22: 6.9 at step 40, 6.4 at step 70): the level 20 steps on is far below the
+        // snapshot's, so after a roll-back the old statistics must come back, or every batch looks like a spike
+        var d = new Detector(REMEDIATE);
+        var noise = new Random(13);
+        java.util.function.IntToDoubleFunction fast = t -> 7.6 - 0.017 * t + 0.03 * noise.nextGaussian();
+        for (int t = 0; t <= 50; t++) d.observe(StepSignals.of(t, fast.applyAsDouble(t), 1.0));
+        var atSnapshot = d.state();
+        assertThat(atSnapshot.level()).isBetween(6.65, 6.85);
+        for (int t = 51; t < 80; t++) d.observe(StepSignals.of(t, fast.applyAsDouble(t), 1.0));
+        assertThat(d.level()).isLessThan(atSnapshot.level() - 0.4);
+        // the snapshot's weights give the snapshot's loss again: today's statistics flag it, the restored ones do not
+        double again = 6.75;
+        var today = new Detector(REMEDIATE);
+        today.restore(d.state());
+        assertThat(today.observe(StepSignals.of(80, again, 1.0))).singleElement().isInstanceOf(Finding.Anomaly.class);
+        d.restore(atSnapshot);
+        assertThat(d.level()).isEqualTo(atSnapshot.level());
+        assertThat(d.scale()).isEqualTo(atSnapshot.scale());
+        assertThat(d.observe(StepSignals.of(51, again, 1.0))).isEmpty();
+    }
+
+    @Test
+    void theDeviationIsFlooredAtOnePercentOfTheLevel() {
+        // a nearly noise-free loss early on (batches of a near-uniform model differ little) learns a tiny deviation;
+        // the noise grows to 1-1.5% of the loss soon after, so an ordinary batch 3% above the level is no spike
+        var d = new Detector(REMEDIATE);
+        for (int t = 0; t < 70; t++) d.observe(StepSignals.of(t, 6.4 + 0.001 * (t % 2), 1.0));
+        assertThat(d.scale()).isCloseTo(0.064, org.assertj.core.data.Offset.offset(0.001));
+        assertThat(d.observe(StepSignals.of(70, 6.4 * 1.03, 1.0))).isEmpty();
+        assertThat(d.observe(StepSignals.of(71, 6.4 * 1.07, 1.0))).singleElement().isInstanceOf(Finding.Anomaly.class);
+    }
+
+    @Test
     void detectOnlyFollowsALastingJumpInsteadOfFlaggingEveryStep() {
         // an lr spike that the guard only records: the loss jumps from ~2 to ~3 and stays there
         var noise = new Random(11);
