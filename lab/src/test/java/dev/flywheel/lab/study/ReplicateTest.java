@@ -119,14 +119,15 @@ class ReplicateTest {
         assertThat(journal).contains("## Replication").contains("| without schedule.warmup=0 |")
                 .containsPattern("\\| without optimizer\\.(min_)?lr=");
 
-        // the end of the study: after the scale check's 14-16 runs, 30-32 of 36 runs are used, so 5 seeds (8 more
-        // runs) do not fit and 3 seeds do (all run already): the summary reports them, and only the scale check ran
+        // the end of the study: after the scale check's 14-24 runs (16 planned, less where a rate leaves the space, up
+        // to 8 more where a sweep's best is at an edge and is extended), 30-40 runs are used, so 5 seeds (8 more runs)
+        // do not fit and 3 seeds do (all run already): the summary reports them, and only the scale check ran
         var end = new Counting(store);
         try (var again = Study.open(settings, true, store, end, StudyListener.NONE)) {
             again.finish("done");
         }
         var scale = store.runs("rep").stream().filter(r -> r.role() == Role.SCALE).toList();
-        assertThat(scale).hasSizeBetween(14, 16);
+        assertThat(scale).hasSizeBetween(14, 24);
         assertThat(end.ran).hasSize(scale.size());
         assertThat(store.runs("rep")).hasSize(searchRuns + 12 + scale.size());
         assertThat(Files.readString(settings.dir().resolve(Study.JOURNAL))).contains("Replication on 3 fresh paired seeds")
