@@ -11,7 +11,6 @@ import dev.flywheel.lab.store.RunRecord;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -86,9 +85,7 @@ final class Replication {
 
     /** The replication runs already queued, by recipe hash (seed included). */
     static Map<String, RunRecord> existing(StudyHistory h) {
-        var out = new HashMap<String, RunRecord>();
-        for (var r : h.runsOf(Role.REPLICATION)) out.putIfAbsent(r.recipeHash(), r);
-        return out;
+        return h.runsByRecipe(Role.REPLICATION);
     }
 
     /** How many runs the plan still has to queue. */

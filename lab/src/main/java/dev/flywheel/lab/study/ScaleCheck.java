@@ -10,7 +10,6 @@ import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunRecord;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -75,9 +74,7 @@ final class ScaleCheck {
 
     /** The scale runs by recipe hash (seed and rate included). */
     static Map<String, RunRecord> existing(StudyHistory h) {
-        var out = new HashMap<String, RunRecord>();
-        for (var r : h.runsOf(Role.SCALE)) out.putIfAbsent(r.recipeHash(), r);
-        return out;
+        return h.runsByRecipe(Role.SCALE);
     }
 
     /** Each arm's sweep on the sweep seed, its chosen factor, and its metrics on the two seeds at that factor. */

@@ -11,7 +11,6 @@ import dev.flywheel.lab.store.RunRecord;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -122,9 +121,7 @@ final class StructuralSweep {
 
     /** The sweep runs already queued, by recipe hash (seed included). */
     static Map<String, RunRecord> existing(StudyHistory h) {
-        var out = new HashMap<String, RunRecord>();
-        for (var r : h.runsOf(Role.SWEEP)) out.putIfAbsent(r.recipeHash(), r);
-        return out;
+        return h.runsByRecipe(Role.SWEEP);
     }
 
     /**

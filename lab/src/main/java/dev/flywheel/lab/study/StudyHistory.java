@@ -112,6 +112,16 @@ public record StudyHistory(Recipe start, List<RunRecord> runs, Map<String, Decis
         return runs.stream().filter(r -> r.role() == role).toList();
     }
 
+    /**
+     * The runs of {@code role} by recipe hash (seed included), the first of each: how the sweeps, the scale check and
+     * the replication find their runs again, so that a killed study resumes without running anything twice.
+     */
+    public java.util.Map<String, RunRecord> runsByRecipe(Role role) {
+        var out = new java.util.HashMap<String, RunRecord>();
+        for (var r : runsOf(role)) out.putIfAbsent(r.recipeHash(), r);
+        return out;
+    }
+
     /** The runs of the trial {@code id}, in order. */
     public List<RunRecord> trial(String id) {
         return runs.stream().filter(r -> id.equals(r.experiment())).toList();
