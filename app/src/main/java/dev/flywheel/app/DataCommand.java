@@ -10,7 +10,6 @@ import dev.flywheel.data.prep.PrepSummary;
 import dev.flywheel.data.prep.PreparedData;
 import dev.flywheel.data.tokenizer.PreSplit;
 import dev.flywheel.data.tokenizer.Tokenizer;
-import dev.flywheel.data.util.Sizes;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,6 +21,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -31,7 +31,7 @@ import picocli.CommandLine.Spec;
  * cause ({@link DataException}) become one sentence on stderr and exit status 2.
  */
 @Command(name = "data", description = "Prepare and inspect training data.",
-        subcommands = {DataCommand.Prepare.class, DataCommand.Show.class})
+        subcommands = {DataCommand.Prepare.class, DataAuditCommand.class, DataCommand.Show.class})
 public final class DataCommand implements Runnable {
 
     /** Exit status for errors in the user's data or settings. */
@@ -59,9 +59,8 @@ public final class DataCommand implements Runnable {
         @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
         boolean help;
 
-        @Option(names = "--data", paramLabel = "SOURCE", description = "FILE, DIR, URL, a zip or JSONL file, tinyshakespeare, tinystories, "
-                + "or jdk-src (the default: a sample of this JDK's own source code).")
-        String data;
+        @Mixin
+        CorpusOptions corpus = new CorpusOptions();
 
         @Option(names = "--tokenizer", defaultValue = "bpe", paramLabel = "byte|char|bpe", description = "Tokenizer kind (default: ${DEFAULT-VALUE}).")
         String tokenizer;
@@ -87,24 +86,6 @@ public final class DataCommand implements Runnable {
 
         @Option(names = "--test", converter = Numbers.Fraction.class, defaultValue = "0.05", paramLabel = "F", description = "Held-out test share (default: ${DEFAULT-VALUE}).")
         double test;
-
-        @Option(names = "--max-bytes", paramLabel = "SIZE", description = "Read at most this much text, e.g. 50MB or 2GB.")
-        String maxBytes;
-
-        @Option(names = "--include", split = ",", paramLabel = "GLOB", description = "Only files matching these globs (folders and archives), e.g. '*.java'.")
-        List<String> include = List.of();
-
-        @Option(names = "--exclude-glob", split = ",", paramLabel = "GLOB", description = "Leave out files matching these globs, e.g. 'test/**'.")
-        List<String> excludeGlobs = List.of();
-
-        @Option(names = "--text-field", defaultValue = "text", paramLabel = "NAME", description = "JSONL field holding the text (default: ${DEFAULT-VALUE}).")
-        String textField;
-
-        @Option(names = "--block-bytes", converter = Numbers.PositiveInt.class, paramLabel = "N", description = "Cut a big text file into documents of at least N bytes at blank lines (default: 4096).")
-        Integer blockBytes;
-
-        @Option(names = "--jdk-sample", paramLabel = "SIZE", description = "How much of the JDK source archive jdk-src samples (default: 16MB).")
-        String jdkSample;
 
         @Option(names = "--pre-split", defaultValue = "gpt4", paramLabel = "gpt4|gpt2", description = "BPE pre-split pattern (default: ${DEFAULT-VALUE}).")
         String preSplit;
@@ -148,15 +129,15 @@ public final class DataCommand implements Runnable {
         private PrepSummary prepare(PrepSettings settings, Progress progress) {
             var cacheDir = new DataCache(cache != null ? cache : DataCache.defaultRoot());
             if (out == null) {
-                if (!force) return cacheDir.prepare(data, settings, progress).summary();
-                return DataPrep.prepare(data, cacheDir.localise(settings), cacheDir.directoryFor(data, settings), progress);
+                if (!force) return cacheDir.prepare(corpus.data, settings, progress).summary();
+                return DataPrep.prepare(corpus.data, cacheDir.localise(settings), cacheDir.directoryFor(corpus.data, settings), progress);
             }
             Path target = out.toAbsolutePath().normalize();
             PrepSettings s = cacheDir.localise(settings);
-            if (!force && PreparedData.isPrepared(target) && sameKey(target, DataPrep.cacheKey(data, s))) {
+            if (!force && PreparedData.isPrepared(target) && sameKey(target, DataPrep.cacheKey(corpus.data, s))) {
                 return PreparedData.open(target).summary().asReused(0);
             }
-            return DataPrep.prepare(data, s, target, progress);
+            return DataPrep.prepare(corpus.data, s, target, progress);
         }
 
         private static boolean sameKey(Path dir, String key) {
@@ -179,13 +160,8 @@ public final class DataCommand implements Runnable {
                 case "gpt2" -> PreSplit.GPT2;
                 default -> throw new DataException("--pre-split " + preSplit + " is not known; choose gpt4 or gpt2");
             };
-            var s = PrepSettings.defaults().withTokenizer(kind).withVocabSize(vocab).withPreSplit(pre).withSplit(mode, val, test)
-                    .withExcludeIds(exclude).withGlobs(include, excludeGlobs).withTextField(textField);
-            if (maxBytes != null) s = s.withMaxBytes(Sizes.parse("--max-bytes", maxBytes));
-            if (jdkSample != null) s = s.withJdkSourceBytes(Sizes.parse("--jdk-sample", jdkSample));
-            if (blockBytes != null) {
-                s = s.withCorpus(s.corpus().withBlockBytes(blockBytes));
-            }
+            var s = corpus.applyTo(PrepSettings.defaults().withTokenizer(kind).withVocabSize(vocab).withPreSplit(pre).withSplit(mode, val, test)
+                    .withExcludeIds(exclude));
             if (threads != null) s = s.withThreads(threads);
             return s;
         }

@@ -50,7 +50,7 @@ public final class DataCache {
     }
 
     /** The last path segment of the source (or "jdk-src"), made safe for a directory name. */
-    static String shortName(String spec) {
+    public static String shortName(String spec) {
         if (spec == null || spec.isBlank()) return Source.JDK_SOURCE;
         String s = spec.trim().replaceAll("[/\\\\]+$", "");
         String name = s.substring(Math.max(s.lastIndexOf('/'), s.lastIndexOf('\\')) + 1);

@@ -1,0 +1,111 @@
+package dev.flywheel.data.bench;
+
+import dev.flywheel.data.Progress;
+import dev.flywheel.data.clean.Audit;
+import dev.flywheel.data.clean.CleanRules;
+import dev.flywheel.data.clean.QualityRule;
+import dev.flywheel.data.clean.TextStats;
+import dev.flywheel.data.corpus.Corpus;
+import dev.flywheel.data.corpus.CorpusSettings;
+import dev.flywheel.data.corpus.Document;
+import dev.flywheel.data.corpus.SkipLog;
+import dev.flywheel.data.corpus.Source;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.ToLongFunction;
+
+/**
+ * Speed figures for cleaning, printed, not asserted (the machine is shared): MB/s of each stage over documents
+ * held in memory, on the given threads, and of the whole audit end to end (reading included), as medians of
+ * {@code --repeat} runs. Peak memory: run it under {@code /usr/bin/time -v}.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp "data/target/classes:$(cat data/target/classpath.txt)" \
+ *      dev.flywheel.data.bench.CleanBench [--data PATH|jdk-src] [--threads 2] [--repeat 3] [--stages] [--audit]
+ * </pre>
+ */
+public final class CleanBench {
+    private CleanBench() {}
+
+    public static void main(String[] args) throws Exception {
+        String data = Path.of(System.getProperty("java.home"), "lib", "src.zip").toString();
+        int threads = 2, repeat = 3;
+        boolean stages = false, audit = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--data" -> data = args[++i];
+                case "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--repeat" -> repeat = Integer.parseInt(args[++i]);
+                case "--stages" -> stages = true;
+                case "--audit" -> audit = true;
+                default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+            }
+        }
+        if (!stages && !audit) stages = audit = true;
+        var settings = CorpusSettings.defaults(Path.of(System.getProperty("java.io.tmpdir")));
+        var rules = CleanRules.defaults();
+        System.out.printf("source %s, %d threads, median of %d%n", data, threads, repeat);
+        if (stages) {
+            var docs = new ArrayList<Document>();
+            long t0 = System.nanoTime();
+            var corpus = new Corpus(Source.resolve(data, settings, Progress.none()), settings);
+            corpus.read(d -> docs.add(d), new SkipLog());
+            double readS = (System.nanoTime() - t0) / 1e9;
+            long bytes = docs.stream().mapToLong(Document::bytes).sum();
+            System.out.printf(Locale.ROOT, "%,d documents, %.1f MB; read (one thread, inflating the zip) %.1f MB/s%n", docs.size(), bytes / 1e6, bytes / 1e6 / readS);
+            var texts = docs.stream().map(Document::text).toList();
+            var stats = texts.stream().map(TextStats::of).toList();
+            stage("words and lines (TextStats)", texts, threads, repeat, bytes, (i) -> TextStats.of(texts.get(i)).words);
+            stage("quality rules", texts, threads, repeat, bytes, (i) -> {
+                long n = 0;
+                for (QualityRule r : rules.isCode(docs.get(i).id()) ? rules.code() : rules.prose()) if (r.check(stats.get(i)) != null) n++;
+                return n;
+            });
+            stage("MinHash signature", texts, threads, repeat, bytes, (i) -> rules.near().signature(stats.get(i))[0]);
+            stage("exact hash", texts, threads, repeat, bytes, (i) -> stats.get(i).exactHash());
+            stage("boilerplate spans", texts, threads, repeat, bytes, (i) -> rules.boilerplate().spans(stats.get(i), rules.isCode(docs.get(i).id())).size());
+        }
+        if (audit) {
+            var times = new double[repeat];
+            Audit.Result last = null;
+            for (int r = 0; r < repeat; r++) {
+                long t0 = System.nanoTime();
+                last = new Audit(data, settings, rules, null, List.of(), threads).run(Progress.none());
+                times[r] = (System.nanoTime() - t0) / 1e9;
+            }
+            Arrays.sort(times);
+            double med = times[repeat / 2];
+            System.out.printf(Locale.ROOT, "audit end to end (read + every rule + decisions): median %.2f s, %.1f MB/s (runs: %s)%n",
+                    med, last.tally().bytes / 1e6 / med, Arrays.toString(times));
+        }
+    }
+
+    private static void stage(String name, List<String> texts, int threads, int repeat, long bytes, ToLongFunction<Integer> work) throws Exception {
+        var times = new double[repeat];
+        try (var pool = Executors.newFixedThreadPool(threads)) {
+            for (int r = 0; r < repeat; r++) {
+                long t0 = System.nanoTime();
+                var futures = new ArrayList<Future<Long>>();
+                int n = texts.size();
+                for (int t = 0; t < threads; t++) {
+                    int first = t, step = threads;
+                    futures.add(pool.submit(() -> {
+                        long sink = 0;
+                        for (int i = first; i < n; i += step) sink += work.applyAsLong(i);
+                        return sink;
+                    }));
+                }
+                for (var f : futures) f.get();
+                times[r] = (System.nanoTime() - t0) / 1e9;
+            }
+        }
+        Arrays.sort(times);
+        double med = times[repeat / 2];
+        System.out.printf(Locale.ROOT, "  %-30s %6.2f s  %7.1f MB/s%n", name, med, bytes / 1e6 / med);
+    }
+}
