@@ -3,6 +3,8 @@ package dev.flywheel.app;
 import dev.flywheel.data.DataException;
 import dev.flywheel.data.Progress;
 import dev.flywheel.data.Split;
+import dev.flywheel.data.clean.CleanRules;
+import dev.flywheel.data.clean.Cleaning;
 import dev.flywheel.data.prep.DataCache;
 import dev.flywheel.data.prep.DataPrep;
 import dev.flywheel.data.prep.PrepSettings;
@@ -76,6 +78,14 @@ public final class DataCommand implements Runnable {
 
         @Option(names = "--exclude", paramLabel = "FILE", description = "Quarantine file: document ids to leave out, one per line ('prefix*' allowed).")
         Path exclude;
+
+        @Option(names = "--clean", arity = "0..1", fallbackValue = "default", paramLabel = "default|FILE",
+                description = "Clean before tokenizing: quality rules, exact and near dedup, boilerplate, decontamination (the built-in rules, or a rules file);"
+                        + " removed.jsonl lists every removed or cut document.")
+        String clean;
+
+        @Option(names = "--decontaminate", arity = "1..*", paramLabel = "FILE", description = "Evaluation texts to remove from the data (13-gram overlap); implies --clean.")
+        List<Path> decontaminate = List.of();
 
         @Option(names = "--split", defaultValue = "hash", paramLabel = "hash|contiguous",
                 description = "hash: each document to one split by its id; contiguous: nanoGPT's first-90%%/last-10%% cut (default: ${DEFAULT-VALUE}).")
@@ -162,6 +172,7 @@ public final class DataCommand implements Runnable {
             };
             var s = corpus.applyTo(PrepSettings.defaults().withTokenizer(kind).withVocabSize(vocab).withPreSplit(pre).withSplit(mode, val, test)
                     .withExcludeIds(exclude));
+            if (clean != null || !decontaminate.isEmpty()) s = s.withCleaning(new Cleaning(CleanRules.load(clean), decontaminate));
             if (threads != null) s = s.withThreads(threads);
             return s;
         }

@@ -84,7 +84,7 @@ public record Audit(String spec, CorpusSettings corpus, CleanRules rules, Path e
         var quarantine = Exclusions.load(exclude);
         Source source = Source.resolve(spec, corpus, progress);
         var reader = new Corpus(source, corpus);
-        var cleaner = new Cleaner(rules, quarantine, decon, threads, true);
+        var cleaner = new Cleaner(rules, quarantine, decon, null, threads, true);
         var tally = new AuditTally(decon.size());
         var skips = new SkipLog();
         cleaner.run(reader, skips, progress, reader.sizeOnDisk(), tally::add);

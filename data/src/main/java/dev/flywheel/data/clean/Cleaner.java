@@ -3,6 +3,7 @@ package dev.flywheel.data.clean;
 import dev.flywheel.data.DataException;
 import dev.flywheel.data.Progress;
 import dev.flywheel.data.corpus.Corpus;
+import dev.flywheel.data.corpus.DocumentSource;
 import dev.flywheel.data.corpus.Document;
 import dev.flywheel.data.corpus.SkipLog;
 import dev.flywheel.data.prep.Exclusions;
@@ -20,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * Runs the cleaning rules over a corpus and says, document by document and in corpus order, what to keep, cut
@@ -39,6 +41,7 @@ public final class Cleaner {
     private final CleanRules rules;
     private final Exclusions quarantine;
     private final List<Decontamination.EvalText> evals;
+    private final Predicate<String> heldOut;
     private final int threads;
     private final boolean everyRule;
     private final DuplicateIndex index;
@@ -49,11 +52,14 @@ public final class Cleaner {
     public record SpanExample(String firstId, String text, int bytes) {}
 
     /**
+     * @param heldOut   which documents are validation or test documents (they are not checked against the
+     *                  {@link Decontamination.EvalText#trainOnly} evaluation text made of them); null for none
      * @param everyRule true for the audit: every quality rule is checked on every document (not only up to the
      *                  first that fails), and repeated spans are remembered with an example
      */
-    public Cleaner(CleanRules rules, Exclusions quarantine, List<Decontamination.EvalText> evals, int threads, boolean everyRule) {
+    public Cleaner(CleanRules rules, Exclusions quarantine, List<Decontamination.EvalText> evals, Predicate<String> heldOut, int threads, boolean everyRule) {
         this.rules = rules;
+        this.heldOut = heldOut;
         this.quarantine = rules.quarantine() ? quarantine : Exclusions.NONE;
         this.evals = List.copyOf(evals);
         this.threads = Math.max(1, threads);
@@ -69,7 +75,7 @@ public final class Cleaner {
      * Reads the corpus and hands every document's verdict to {@code out}, in corpus order, on this thread. One
      * thread reads (inflating, UTF-8 checks) a batch ahead while the pool analyses the one before.
      */
-    public void run(Corpus corpus, SkipLog skips, Progress progress, long totalBytes, Consumer<Verdict> out) {
+    public void run(DocumentSource corpus, SkipLog skips, Progress progress, long totalBytes, Consumer<Verdict> out) {
         var queue = new ArrayBlockingQueue<List<Document>>(2);
         var failure = new AtomicReference<RuntimeException>();
         Thread reader = Thread.ofPlatform().daemon().name("clean-reader").start(() -> read(corpus, skips, queue, failure));
@@ -97,7 +103,7 @@ public final class Cleaner {
 
     private static final List<Document> END = new ArrayList<>();
 
-    private static void read(Corpus corpus, SkipLog skips, BlockingQueue<List<Document>> queue, AtomicReference<RuntimeException> failure) {
+    private static void read(DocumentSource corpus, SkipLog skips, BlockingQueue<List<Document>> queue, AtomicReference<RuntimeException> failure) {
         try {
             var batch = new ArrayList<Document>();
             long[] bytes = {0};
@@ -130,10 +136,10 @@ public final class Cleaner {
     }
 
     /** Cleaning promises a line for every document: a JSONL line that is not JSON stops it rather than vanish. */
-    static void refuseMalformed(SkipLog skips, Corpus corpus) {
+    static void refuseMalformed(SkipLog skips, DocumentSource corpus) {
         for (var r : skips.skipReasons()) {
             if (r.reason().equals(Corpus.NOT_JSON)) {
-                throw new DataException("line " + r.examples().getFirst() + " of " + corpus.source().describe() + " is not valid JSON"
+                throw new DataException(r.examples().getFirst() + " in " + corpus.describe() + " is not a valid JSON line"
                         + (r.count() > 1 ? " (and " + (r.count() - 1) + " more)" : "") + "; fix or delete the malformed lines, then run again");
             }
         }
@@ -184,7 +190,11 @@ public final class Cleaner {
         var cuts = new Cuts();
         if (!evals.isEmpty()) {
             int[] at = MinHash.wordIndices(t);
-            for (int e = 0; e < evals.size(); e++) matches[e] = rules.decontaminate().match(t, at, evals.get(e), cuts);
+            for (int e = 0; e < evals.size(); e++) {
+                var eval = evals.get(e);
+                if (eval.trainOnly() && heldOut != null && heldOut.test(doc.id())) continue;
+                matches[e] = rules.decontaminate().match(t, at, eval, cuts);
+            }
         }
         return new Analysis(doc, text, code, hits, t.exactHash(), sig, spans, matches, cuts);
     }

@@ -28,8 +28,11 @@ public record Decontamination(int ngram, int window, int minFragment, int maxPie
         return d;
     }
 
-    /** The n-grams of one evaluation text. */
-    public record EvalText(String name, Path file, LongIntMap grams, long bytes) {}
+    /**
+     * The n-grams of one evaluation text. {@code trainOnly}: the prepared data's own validation and test
+     * documents, checked against the training documents only.
+     */
+    public record EvalText(String name, Path file, LongIntMap grams, long bytes, boolean trainOnly) {}
 
     /** Reads an evaluation text (UTF-8): a missing, unreadable or binary file is one clear sentence. */
     public EvalText load(Path file) {
@@ -51,7 +54,44 @@ public record Decontamination(int ngram, int window, int minFragment, int maxPie
         if (grams.size() == 0) {
             throw new DataException("the evaluation file " + file + " has fewer than " + ngram + " words, so nothing can match it; give the evaluation text itself");
         }
-        return new EvalText(file.getFileName().toString(), file, grams, text.length());
+        return new EvalText(file.getFileName().toString(), file, grams, text.length(), false);
+    }
+
+    /** A growing set of n-grams with the number of documents holding each: the held-out documents' n-grams. */
+    public final class HeldOut {
+        private final LongIntMap documents = new LongIntMap(1 << 16, 0);
+        private long bytes;
+
+        /** Adds one held-out document's n-grams (each counted once per document). */
+        public void add(String text) {
+            var t = TextStats.of(text);
+            int[] at = MinHash.wordIndices(t);
+            var mine = new LongIntMap(Math.max(16, at.length), 0);
+            for (int i = 0; i + ngram <= at.length; i++) {
+                long g = gram(t, at, i);
+                if (mine.containsKey(g)) continue;
+                mine.put(g, 1);
+                documents.put(g, documents.get(g) + 1);
+            }
+            bytes += text.length();
+        }
+
+        /**
+         * The n-grams of a single held-out document. One held by two or more is a common phrase or licence text
+         * rather than leaked evaluation text: the held-out split is a 10% sample, so two copies there mean about
+         * twenty in training — GPT-3 likewise ignored 13-grams with more than ten training matches.
+         */
+        public EvalText evalText() {
+            var grams = new LongIntMap(Math.max(16, documents.size()), 0);
+            documents.forEach((g, n) -> {
+                if (n == 1) grams.put(g, 1);
+            });
+            return new EvalText("the validation and test documents", null, grams, bytes, true);
+        }
+    }
+
+    public HeldOut heldOut() {
+        return new HeldOut();
     }
 
     private long gram(TextStats t, int[] at, int i) {

@@ -35,7 +35,7 @@ import java.util.zip.ZipFile;
  * {@code .gz} is decompressed first, anything else is text. Globs without a '/' match the file name at any depth
  * ({@code *.java}); globs with one match the relative path ({@code src/**}).
  */
-public final class Corpus {
+public final class Corpus implements DocumentSource {
     public static final String FILTERED = "left out by the include/exclude globs";
     public static final String HIDDEN = "hidden file or folder";
     public static final String NESTED_ARCHIVE = "archive inside a folder or archive (unpack it, or pass it as --data)";
@@ -62,6 +62,11 @@ public final class Corpus {
         return source;
     }
 
+    @Override
+    public String describe() {
+        return source.describe();
+    }
+
     private static List<PathMatcher> matchers(List<String> globs) {
         var fs = FileSystems.getDefault();
         var out = new ArrayList<PathMatcher>();
@@ -82,7 +87,7 @@ public final class Corpus {
         return exclude.stream().noneMatch(m -> m.matches(p));
     }
 
-    /** Bytes on disk the corpus will read (compressed size for archives), for progress bars; -1 if unknown. */
+    @Override
     public long sizeOnDisk() {
         try {
             return switch (source) {
@@ -101,7 +106,7 @@ public final class Corpus {
         }
     }
 
-    /** Reads every document in order until the sink returns false. */
+    @Override
     public void read(DocumentSink sink, SkipLog skips) {
         var reading = new Reading(sink, skips);
         try {
@@ -307,14 +312,17 @@ public final class Corpus {
                     continue;
                 }
                 byte[] utf8 = text.textValue().getBytes(StandardCharsets.UTF_8);
+                JsonNode own = node.get("id");
+                String sourceId = own != null && (own.isTextual() || own.isNumber()) ? own.asText() : null;
                 int max = settings.maxDocumentBytes();
                 if (utf8.length <= max) {
-                    emit(id, utf8, utf8.length);
+                    emit(id, utf8, utf8.length, sourceId);
                 } else {
                     for (int off = 0; off < utf8.length; ) {
                         int end = Math.min(utf8.length, off + max);
                         while (end < utf8.length && (utf8[end] & 0xC0) == 0x80) end--;
-                        emit(off == 0 ? id : id + "@" + off, Arrays.copyOfRange(utf8, off, end), end - off);
+                        emit(off == 0 ? id : id + "@" + off, Arrays.copyOfRange(utf8, off, end), end - off,
+                                sourceId == null || off == 0 ? sourceId : sourceId + "@" + off);
                         off = end;
                     }
                 }
@@ -322,6 +330,10 @@ public final class Corpus {
         }
 
         boolean emit(String id, byte[] bytes, int length) {
+            return emit(id, bytes, length, null);
+        }
+
+        boolean emit(String id, byte[] bytes, int length, String sourceId) {
             switch (TextCheck.check(bytes, 0, length)) {
                 case TextCheck.Verdict.Refused r -> skips.skip(id, r.reason(), length);
                 case TextCheck.Verdict.Text t -> {
@@ -329,7 +341,7 @@ public final class Corpus {
                     // the block buffer is reused by the splitter: a document needs its own copy
                     byte[] utf8 = t.utf8() == bytes ? Arrays.copyOf(bytes, length) : t.utf8();
                     documents++;
-                    if (!sink.accept(new Document(id, utf8))) throw new Stop();
+                    if (!sink.accept(new Document(id, utf8, sourceId))) throw new Stop();
                 }
             }
             return true;

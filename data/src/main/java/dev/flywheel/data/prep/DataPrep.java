@@ -4,7 +4,9 @@ import dev.flywheel.data.DataException;
 import dev.flywheel.data.Json;
 import dev.flywheel.data.Progress;
 import dev.flywheel.data.Split;
+import dev.flywheel.data.clean.CleanStage;
 import dev.flywheel.data.corpus.Corpus;
+import dev.flywheel.data.corpus.DocumentSource;
 import dev.flywheel.data.corpus.Document;
 import dev.flywheel.data.corpus.SkipLog;
 import dev.flywheel.data.corpus.Source;
@@ -99,6 +101,7 @@ public final class DataPrep {
         m.put("jdk_source_bytes", c.jdkSourceBytes());
         m.put("exclude_ids_sha256", Exclusions.load(s.excludeIds()).sha256());
         m.put("shard_tokens", s.shardTokens());
+        if (s.cleaning() != null) m.put("clean", s.cleaning().describe()); // absent without --clean: the cache key stays as it was
         return m;
     }
 
@@ -163,6 +166,7 @@ public final class DataPrep {
         final String spec;
         final Source source;
         final Corpus corpus;
+        DocumentSource input; // the corpus, or the cleaning stage's output with --clean
         final PrepSettings settings;
         final Exclusions exclusions;
         final Progress progress;
@@ -183,6 +187,7 @@ public final class DataPrep {
             this.spec = spec;
             this.source = source;
             this.corpus = corpus;
+            this.input = corpus;
             this.settings = settings;
             this.exclusions = exclusions;
             this.progress = progress;
@@ -198,10 +203,13 @@ public final class DataPrep {
         }
 
         PrepSummary execute(Path out, String cacheKey, long t0) throws IOException {
+            CleanStage cleaned = settings.cleaning() == null ? null : CleanStage.run(corpus, settings.cleaning(), exclusions,
+                    settings.splitMode() == PrepSettings.SplitMode.HASH ? id -> splitOf(id) != Split.TRAIN : null, settings.threads(), work, skips, progress);
+            if (cleaned != null) input = cleaned;
             long budget = settings.corpus().maxBytes();
-            long onDisk = corpus.sizeOnDisk();
+            long onDisk = input.sizeOnDisk();
             progress.begin("read " + source.name(), budget >= 0 && onDisk >= 0 ? Math.min(budget, onDisk) : onDisk, "bytes");
-            corpus.read(doc -> {
+            input.read(doc -> {
                 if (budget >= 0 && bytes >= budget) {
                     truncated = true;
                     return false;
@@ -231,6 +239,7 @@ public final class DataPrep {
 
             var spools = encodeAll(tokenizer);
             var written = writeShards(tokenizer, spools);
+            if (cleaned != null) cleaned.delete();
             long tEncode = System.nanoTime();
 
             tokenizer.save(work.resolve(TOKENIZER));
@@ -257,7 +266,8 @@ public final class DataPrep {
                     tokenizer.kind().label(), tokenizer.vocabSize(), tokenizer.kind() == Tokenizer.Kind.BPE ? settings.vocabSize() : 0,
                     tokenizer.hash(), settings.splitMode().name().toLowerCase(java.util.Locale.ROOT),
                     skips.skippedCount(), skips.skippedBytes(), reasons(skips.skipReasons()), skips.repairedCount(), reasons(skips.repairReasons()),
-                    truncated, warnings, seconds, (tRead - t0) / 1e9, (tTokenizer - tRead) / 1e9, (tEncode - tTokenizer) / 1e9);
+                    truncated, warnings, seconds, (tRead - t0) / 1e9, (tTokenizer - tRead) / 1e9, (tEncode - tTokenizer) / 1e9,
+                    cleaned == null ? Map.of() : cleaned.removed(), cleaned == null ? 0 : cleaned.removedBytes());
             var meta = new LinkedHashMap<String, Object>();
             meta.put("format", FORMAT);
             meta.put("version", VERSION);
@@ -325,7 +335,7 @@ public final class DataPrep {
             long[] batchBytes = {0};
             progress.begin("encode", bytes, "bytes");
             try (ExecutorService pool = Executors.newFixedThreadPool(settings.threads())) {
-                corpus.read(doc -> {
+                input.read(doc -> {
                     if (exclusions.excludes(doc.id())) return true;
                     if (seen[0] == limit) return false;
                     seen[0]++;
@@ -473,59 +483,6 @@ public final class DataPrep {
                     out.write(line.getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 }
             });
-        }
-    }
-
-    /** Token ids of one split as raw int32 in a temporary file, with where each document starts. */
-    static final class Spool {
-        final Path file;
-        final FileChannel channel;
-        final ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
-        final List<String> ids = new ArrayList<>();
-        final dev.flywheel.data.util.LongList starts = new dev.flywheel.data.util.LongList();
-        long tokens;
-
-        Spool(Path file) throws IOException {
-            this.file = file;
-            this.channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        }
-
-        void append(String id, int[] ids) {
-            this.ids.add(id);
-            starts.add(tokens);
-            try {
-                for (int v : ids) {
-                    if (!buf.hasRemaining()) drain();
-                    buf.putInt(v);
-                }
-            } catch (IOException e) {
-                throw new DataException("cannot write " + file + " (" + e.getMessage() + "); check free disk space", e);
-            }
-            tokens += ids.length;
-        }
-
-        private void drain() throws IOException {
-            buf.flip();
-            while (buf.hasRemaining()) channel.write(buf);
-            buf.clear();
-        }
-
-        void finish() throws IOException {
-            drain();
-            channel.close();
-        }
-
-        /** Index of the document holding token {@code i} (-1 before the first). */
-        int documentAt(long i) {
-            int lo = 0, hi = starts.size() - 1, found = -1;
-            while (lo <= hi) {
-                int mid = (lo + hi) >>> 1;
-                if (starts.get(mid) <= i) {
-                    found = mid;
-                    lo = mid + 1;
-                } else hi = mid - 1;
-            }
-            return found;
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.flywheel.data.prep;
 
 import dev.flywheel.data.DataException;
+import dev.flywheel.data.clean.Cleaning;
 import dev.flywheel.data.corpus.CorpusSettings;
 import dev.flywheel.data.tokenizer.PreSplit;
 import dev.flywheel.data.tokenizer.Tokenizer;
@@ -23,10 +24,11 @@ import java.util.List;
  * @param tokenizerSampleBytes BPE trains on at most this many bytes of training documents (a hash-chosen sample)
  * @param threads        worker threads for counting and encoding
  * @param shardTokens    maximum tokens per shard file
+ * @param cleaning       the cleaning stage before tokenizing ({@code --clean}), or null for none
  */
 public record PrepSettings(Tokenizer.Kind tokenizer, int vocabSize, PreSplit preSplit, SplitMode splitMode,
                            double valFraction, double testFraction, CorpusSettings corpus, Path excludeIds,
-                           long tokenizerSampleBytes, int threads, long shardTokens) {
+                           long tokenizerSampleBytes, int threads, long shardTokens, Cleaning cleaning) {
 
     public enum SplitMode { HASH, CONTIGUOUS }
 
@@ -51,7 +53,7 @@ public record PrepSettings(Tokenizer.Kind tokenizer, int vocabSize, PreSplit pre
     /** BPE with 4096 tokens, GPT-4 pre-split, hash split 90/5/5, the JDK source sample if no data is given. */
     public static PrepSettings defaults() {
         return new PrepSettings(Tokenizer.Kind.BPE, 4096, PreSplit.GPT4, SplitMode.HASH, 0.05, 0.05,
-                CorpusSettings.defaults(DEFAULT_DOWNLOADS), null, 20L << 20, Runtime.getRuntime().availableProcessors(), 1L << 26);
+                CorpusSettings.defaults(DEFAULT_DOWNLOADS), null, 20L << 20, Runtime.getRuntime().availableProcessors(), 1L << 26, null);
     }
 
     /** nanoGPT's shakespeare_char: char tokenizer, first 90% of the text for training, the last 10% for validation. */
@@ -64,39 +66,43 @@ public record PrepSettings(Tokenizer.Kind tokenizer, int vocabSize, PreSplit pre
     }
 
     public PrepSettings withTokenizer(Tokenizer.Kind kind) {
-        return new PrepSettings(kind, vocabSize, preSplit, splitMode, valFraction, testFraction, corpus, excludeIds, tokenizerSampleBytes, threads, shardTokens);
+        return new PrepSettings(kind, vocabSize, preSplit, splitMode, valFraction, testFraction, corpus, excludeIds, tokenizerSampleBytes, threads, shardTokens, cleaning);
     }
 
     public PrepSettings withVocabSize(int size) {
-        return new PrepSettings(tokenizer, size, preSplit, splitMode, valFraction, testFraction, corpus, excludeIds, tokenizerSampleBytes, threads, shardTokens);
+        return new PrepSettings(tokenizer, size, preSplit, splitMode, valFraction, testFraction, corpus, excludeIds, tokenizerSampleBytes, threads, shardTokens, cleaning);
     }
 
     public PrepSettings withPreSplit(PreSplit split) {
-        return new PrepSettings(tokenizer, vocabSize, split, splitMode, valFraction, testFraction, corpus, excludeIds, tokenizerSampleBytes, threads, shardTokens);
+        return new PrepSettings(tokenizer, vocabSize, split, splitMode, valFraction, testFraction, corpus, excludeIds, tokenizerSampleBytes, threads, shardTokens, cleaning);
     }
 
     public PrepSettings withSplit(SplitMode mode, double val, double test) {
-        return new PrepSettings(tokenizer, vocabSize, preSplit, mode, val, test, corpus, excludeIds, tokenizerSampleBytes, threads, shardTokens);
+        return new PrepSettings(tokenizer, vocabSize, preSplit, mode, val, test, corpus, excludeIds, tokenizerSampleBytes, threads, shardTokens, cleaning);
     }
 
     public PrepSettings withCorpus(CorpusSettings settings) {
-        return new PrepSettings(tokenizer, vocabSize, preSplit, splitMode, valFraction, testFraction, settings, excludeIds, tokenizerSampleBytes, threads, shardTokens);
+        return new PrepSettings(tokenizer, vocabSize, preSplit, splitMode, valFraction, testFraction, settings, excludeIds, tokenizerSampleBytes, threads, shardTokens, cleaning);
     }
 
     public PrepSettings withExcludeIds(Path file) {
-        return new PrepSettings(tokenizer, vocabSize, preSplit, splitMode, valFraction, testFraction, corpus, file, tokenizerSampleBytes, threads, shardTokens);
+        return new PrepSettings(tokenizer, vocabSize, preSplit, splitMode, valFraction, testFraction, corpus, file, tokenizerSampleBytes, threads, shardTokens, cleaning);
     }
 
     public PrepSettings withTokenizerSampleBytes(long bytes) {
-        return new PrepSettings(tokenizer, vocabSize, preSplit, splitMode, valFraction, testFraction, corpus, excludeIds, bytes, threads, shardTokens);
+        return new PrepSettings(tokenizer, vocabSize, preSplit, splitMode, valFraction, testFraction, corpus, excludeIds, bytes, threads, shardTokens, cleaning);
     }
 
     public PrepSettings withThreads(int n) {
-        return new PrepSettings(tokenizer, vocabSize, preSplit, splitMode, valFraction, testFraction, corpus, excludeIds, tokenizerSampleBytes, n, shardTokens);
+        return new PrepSettings(tokenizer, vocabSize, preSplit, splitMode, valFraction, testFraction, corpus, excludeIds, tokenizerSampleBytes, n, shardTokens, cleaning);
     }
 
     public PrepSettings withShardTokens(long n) {
-        return new PrepSettings(tokenizer, vocabSize, preSplit, splitMode, valFraction, testFraction, corpus, excludeIds, tokenizerSampleBytes, threads, n);
+        return new PrepSettings(tokenizer, vocabSize, preSplit, splitMode, valFraction, testFraction, corpus, excludeIds, tokenizerSampleBytes, threads, n, cleaning);
+    }
+
+    public PrepSettings withCleaning(Cleaning c) {
+        return new PrepSettings(tokenizer, vocabSize, preSplit, splitMode, valFraction, testFraction, corpus, excludeIds, tokenizerSampleBytes, threads, shardTokens, c);
     }
 
     /** Shorthands for the corpus settings most callers touch. */

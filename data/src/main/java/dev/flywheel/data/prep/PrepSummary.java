@@ -1,11 +1,16 @@
 package dev.flywheel.data.prep;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a preparation produced, for people (the command's summary), for scripts ({@code --json}) and for the
  * lab (stored in meta.json). Byte counts are UTF-8 bytes of document text; {@code tokens} counts every id in
  * the shards, {@code <|endoftext|>} separators included; {@code bytesPerToken} is bytes over non-special tokens.
+ * {@code removed} counts the documents each cleaning rule removed or cut ({@code --clean}; empty without), and
+ * {@code removedBytes} the bytes they took out; removed.jsonl beside the shards names every one.
  */
 public record PrepSummary(
         String source, String sourceDescription, String out, boolean reused,
@@ -15,7 +20,8 @@ public record PrepSummary(
         String tokenizer, int vocabSize, int requestedVocabSize, String tokenizerHash, String splitMode,
         long skipped, long skippedBytes, List<Reason> skipReasons, long repaired, List<Reason> repairReasons,
         boolean truncated, List<String> warnings,
-        double seconds, double readSeconds, double tokenizerSeconds, double encodeSeconds) {
+        double seconds, double readSeconds, double tokenizerSeconds, double encodeSeconds,
+        Map<String, Long> removed, long removedBytes) {
 
     /** One reason with its count and the first ids it applied to. */
     public record Reason(String reason, long count, List<String> examples) {}
@@ -24,12 +30,13 @@ public record PrepSummary(
         skipReasons = List.copyOf(skipReasons);
         repairReasons = List.copyOf(repairReasons);
         warnings = List.copyOf(warnings);
+        removed = removed == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(removed)); // older meta.json has none
     }
 
     public PrepSummary asReused(double seconds) {
         return new PrepSummary(source, sourceDescription, out, true, documents, bytes, tokens, bytesPerToken, trainTokens, valTokens,
                 testTokens, trainDocuments, valDocuments, testDocuments, tokenizer, vocabSize, requestedVocabSize, tokenizerHash, splitMode,
-                skipped, skippedBytes, skipReasons, repaired, repairReasons, truncated, warnings, seconds, 0, 0, 0);
+                skipped, skippedBytes, skipReasons, repaired, repairReasons, truncated, warnings, seconds, 0, 0, 0, removed, removedBytes);
     }
 
     /**
@@ -55,6 +62,10 @@ public record PrepSummary(
         if (skipped > 0) {
             sb.append(String.format("  skipped     %,d inputs (%,d bytes):%n", skipped, skippedBytes));
             for (Reason r : skipReasons) sb.append(String.format("              %,d × %s (e.g. %s)%n", r.count(), r.reason(), String.join(", ", r.examples())));
+        }
+        if (!removed.isEmpty()) {
+            sb.append(String.format("  cleaned     %,d bytes taken out (removed.jsonl): %s%n", removedBytes,
+                    String.join(", ", removed.entrySet().stream().map(e -> e.getKey() + " " + e.getValue()).toList())));
         }
         if (repaired > 0) {
             for (Reason r : repairReasons) sb.append(String.format("  repaired    %,d × %s (e.g. %s)%n", r.count(), r.reason(), String.join(", ", r.examples())));
