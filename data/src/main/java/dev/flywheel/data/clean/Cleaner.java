@@ -31,7 +31,7 @@ import java.util.function.Predicate;
  * the result does not depend on the thread count, and memory is one batch plus the {@link DuplicateIndex}.
  *
  * <p>Order of the rules for one document: quarantine, quality (prose or code rules), exact then near duplicate
- * of a kept document, decontamination (removed when cut into too many pieces), then the cuts of boilerplate and
+ * of an earlier document (removed ones included), decontamination (removed when cut into too many pieces), then the cuts of boilerplate and
  * contamination.
  */
 public final class Cleaner {
@@ -205,12 +205,14 @@ public final class Cleaner {
 
     private Verdict decide(Analysis a) {
         String id = a.doc().id();
+        // every document joins the dedup index unless it is a copy, removed ones too: a copy of junk is junk
+        var match = index.find(a.exactHash(), a.signature());
+        if (match == null) index.add(id, a.exactHash(), a.signature());
         if (quarantine.excludes(id)) return removed(a, CleanRules.QUARANTINE, quarantine.reason());
         if (!a.hits().isEmpty()) {
             var first = a.hits().entrySet().iterator().next();
             return removed(a, first.getKey(), first.getValue());
         }
-        var match = index.find(a.exactHash(), a.signature());
         if (match != null) {
             String why = match.rule().equals(EXACT) ? "same text as " + match.keptId()
                     : String.format(java.util.Locale.ROOT, "Jaccard ≈ %.2f with %s", match.similarity(), match.keptId());
@@ -225,7 +227,6 @@ public final class Cleaner {
             for (int[] r : decon.merged()) cuts.add(r[0], r[1]);
             edits.add(new Verdict.Edit(Decontamination.NAME, why, utf8(a.text(), decon)));
         }
-        index.add(id, a.exactHash(), a.signature());
         if (rules.boilerplate() != null) boilerplate(a, cuts, edits);
         if (cuts.isEmpty()) return new Verdict(a.doc(), a.code(), a.text(), null, null, List.of(), a.hits(), a.evalMatches());
         String kept = cuts.apply(a.text());

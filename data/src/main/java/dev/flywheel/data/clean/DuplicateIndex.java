@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * What exact and near dedup remember of the documents kept so far, fed in corpus order so that a duplicate always
- * loses to its first occurrence, whatever the thread count. This is the memory of the cleaning stage: per kept
+ * What exact and near dedup remember of the documents met so far (all but the copies), fed in corpus order so that a
+ * duplicate always loses to its first occurrence, whatever the thread count. This is the memory of the cleaning stage: per indexed
  * document its id (≈ 60 bytes), one exact hash (≈ 24 bytes in the open-addressing table), its signature
  * ({@code 4 × bands × rows} bytes: 480 by default) and one entry per band (≈ 24 bytes × 20) and the list slots: about 1.1 KB per
  * document by default, 1 GB for a million documents.

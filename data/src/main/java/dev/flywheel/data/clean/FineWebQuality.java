@@ -40,6 +40,7 @@ public record FineWebQuality(double minPunctuatedLines, double maxShortLines, in
             if (line.length() <= shortLineLength) shortLines++;
             long h = TextStats.hash(line);
             if (h == LongIntMap.EMPTY) h = 7;
+            if (GopherRepetition.words(line.strip()) < 3) continue; // speakers' names in dialogue, as in GopherRepetition
             if (seen.containsKey(h)) dupChars += line.length();
             else seen.put(h, 1);
         }
@@ -50,9 +51,10 @@ public record FineWebQuality(double minPunctuatedLines, double maxShortLines, in
         if (s > maxShortLines) return QualityRule.detail("short lines", s, ">", maxShortLines);
         long newlines = t.text.chars().filter(c -> c == '\n').count();
         long chars = t.text.length() - newlines;
+        long listLines = lines; // FineWeb counts every newline; paragraph breaks are not list items, so only lines with text count here
         double d = chars == 0 ? 0 : dupChars / (double) chars;
         if (d > maxDuplicateLineChars) return QualityRule.detail("characters in repeated lines", d, ">", maxDuplicateLineChars);
-        double nl = t.words == 0 ? Double.POSITIVE_INFINITY : newlines / (double) t.words;
+        double nl = t.words == 0 ? Double.POSITIVE_INFINITY : listLines / (double) t.words;
         if (nl > maxNewlinesPerWord) return QualityRule.detail("newlines per word", nl, ">", maxNewlinesPerWord);
         return null;
     }

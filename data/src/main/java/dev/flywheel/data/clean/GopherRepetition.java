@@ -6,15 +6,17 @@ import dev.flywheel.data.util.LongIntMap;
  * Gopher's repetition rule (as in DataTrove's {@code GopherRepetitionFilter}): too many duplicated lines or
  * paragraphs (by count or by characters), one 2-, 3- or 4-gram covering too much of the text, or too much of the
  * text inside repeated 5- to 10-grams. Catches keyword spam, repeated lines and templated pages. Prose only.
+ * Unlike Gopher, lines of fewer than {@code minLineWords} words are not counted as duplicate lines: dialogue
+ * repeats its speakers' names ("ROMEO:") without being junk.
  */
-public record GopherRepetition(double maxDuplicateLines, double maxDuplicateLineChars, double maxDuplicateParagraphs,
+public record GopherRepetition(int minLineWords, double maxDuplicateLines, double maxDuplicateLineChars, double maxDuplicateParagraphs,
                                double maxDuplicateParagraphChars, double maxTop2, double maxTop3, double maxTop4,
                                double maxDuplicate5, double maxDuplicate10) implements QualityRule {
 
     public static final String NAME = "gopher_repetition";
 
     public static GopherRepetition of(RuleParams p) {
-        var r = new GopherRepetition(p.number("max_duplicate_lines", 0.3, 0, 1), p.number("max_duplicate_line_chars", 0.2, 0, 1),
+        var r = new GopherRepetition(p.integer("min_line_words", 3, 0, 1000), p.number("max_duplicate_lines", 0.3, 0, 1), p.number("max_duplicate_line_chars", 0.2, 0, 1),
                 p.number("max_duplicate_paragraphs", 0.3, 0, 1), p.number("max_duplicate_paragraph_chars", 0.2, 0, 1),
                 p.number("max_top_2gram", 0.2, 0, 1), p.number("max_top_3gram", 0.18, 0, 1), p.number("max_top_4gram", 0.16, 0, 1),
                 p.number("max_duplicate_5gram", 0.15, 0, 1), p.number("max_duplicate_10gram", 0.10, 0, 1));
@@ -51,10 +53,11 @@ public record GopherRepetition(double maxDuplicateLines, double maxDuplicateLine
                 paraChars = 0;
                 continue;
             }
-            lines++;
             long h = TextStats.hash(line);
             para = dev.flywheel.data.util.Hashing.mix64(para * 31 + h);
             paraChars += line.length();
+            if (words(line) < minLineWords) continue;
+            lines++;
             if (seenLines.containsKey(key(h))) {
                 dupLines++;
                 dupLineChars += line.length();
@@ -75,6 +78,13 @@ public record GopherRepetition(double maxDuplicateLines, double maxDuplicateLine
             if (f > limit) return QualityRule.detail("characters in duplicate " + n + "-grams", f, ">", limit);
         }
         return null;
+    }
+
+    /** Whitespace-separated words in a stripped line. */
+    static int words(String line) {
+        int n = line.isEmpty() ? 0 : 1;
+        for (int i = 1; i < line.length(); i++) if (line.charAt(i) == ' ' && line.charAt(i - 1) != ' ') n++;
+        return n;
     }
 
     private static long key(long h) {
