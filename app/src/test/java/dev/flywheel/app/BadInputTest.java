@@ -157,6 +157,16 @@ class BadInputTest {
                 c("--max-bytes", "data", "prepare", "--cache", lab + "/cache", "--max-bytes", "lots"),
                 c("missing.txt", "data", "prepare", "--cache", lab + "/cache", "--data", r + "/missing.txt", "--out", lab + "/prepared"),
                 c("empty-dir", "data", "show", r + "/empty-dir"),
+                // cleaning: bad rules files, evaluation files, malformed JSONL (audit and prepare --clean)
+                c("unknown rule \"gopher_qualty\"", "data", "audit", "--data", r + "/a-file.txt", "--rules", r + "/unknown-rule.json", "--out", lab + "/audit"),
+                c("near_duplicate.threshold = 1.5", "data", "prepare", "--cache", lab + "/cache", "--data", r + "/a-file.txt", "--clean", r + "/bad-threshold.json", "--out", lab + "/prepared"),
+                c("no threshold min_wrds", "data", "audit", "--data", r + "/a-file.txt", "--rules", r + "/unknown-threshold.json", "--out", lab + "/audit"),
+                c("missing-rules.json does not exist", "data", "prepare", "--cache", lab + "/cache", "--data", r + "/a-file.txt", "--clean", r + "/missing-rules.json", "--out", lab + "/prepared"),
+                c("missing-eval.txt does not exist", "data", "audit", "--data", r + "/a-file.txt", "--eval", r + "/missing-eval.txt", "--out", lab + "/audit"),
+                c("missing-eval.txt does not exist", "data", "prepare", "--cache", lab + "/cache", "--data", r + "/a-file.txt", "--decontaminate", r + "/missing-eval.txt", "--out", lab + "/prepared"),
+                c("binary-eval.txt is not UTF-8 text", "data", "audit", "--data", r + "/a-file.txt", "--eval", r + "/binary-eval.txt", "--out", lab + "/audit"),
+                c("malformed.jsonl:2 in JSONL file", "data", "audit", "--data", r + "/malformed.jsonl", "--out", lab + "/audit"),
+                c("malformed.jsonl:2 in JSONL file", "data", "prepare", "--cache", lab + "/cache", "--data", r + "/malformed.jsonl", "--clean", "--out", lab + "/prepared"),
                 // research
                 c("parsecs", "research", "--lab", lab, "--budget", "10 parsecs"),
                 c("fast", "research", "--lab", lab, "--run-budget", "fast"),
@@ -191,6 +201,11 @@ class BadInputTest {
         Files.writeString(root.resolve("unknown-key.json"), "{\"bogus\": 1}");
         Files.writeString(root.resolve("wrong-type.json"), "{\"optimizer\": {\"lr\": \"fast\"}}");
         Files.writeString(root.resolve("array.json"), "[1, 2]");
+        Files.writeString(root.resolve("unknown-rule.json"), "{\"rules\": {\"gopher_qualty\": {}}}");
+        Files.writeString(root.resolve("bad-threshold.json"), "{\"rules\": {\"near_duplicate\": {\"threshold\": 1.5}}}");
+        Files.writeString(root.resolve("unknown-threshold.json"), "{\"rules\": {\"gopher_quality\": {\"min_wrds\": 5}}}");
+        Files.write(root.resolve("binary-eval.txt"), new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF, 0});
+        Files.writeString(root.resolve("malformed.jsonl"), "{\"text\": \"fine words here\"}\n{\"text\": \"torn\n");
         Files.writeString(root.resolve("typo-brief.md"), "# Brief\n\n## Constraints\n\n- noise_seds: 3\n");
         Files.writeString(root.resolve("zero-seeds-brief.md"), "# Brief\n\n## Constraints\n\n- noise_seeds: 0\n");
         Files.writeString(root.resolve("unknown-dimension-brief.md"), "# Brief\n\n## Search space\n\n- optimizer.flux: 1 .. 2\n");
