@@ -76,26 +76,16 @@ public final class AuditTally {
             }
         }
         if (any) contaminated.add(b, doc.id());
-        oddities(doc.id(), b, v.text() != null ? v.text() : doc.text());
+        oddities(doc.id(), b, v.charset());
     }
 
-    private void oddities(String id, long b, String text) {
-        int replacement = 0, control = 0, letters = 0, nonAscii = 0;
-        boolean crlf = false;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c == '\uFFFD') replacement++;
-            else if (c == '\r') crlf = true;
-            else if (c < 0x20 && c != '\n' && c != '\t') control++;
-            else if (Character.isLetter(c)) {
-                letters++;
-                if (c > 0x7F) nonAscii++;
-            }
+    private void oddities(String id, long b, Verdict.Charset c) {
+        if (c.replacementChars() > 0) odd("replacement characters (U+FFFD)", id, b, c.replacementChars() + " × U+FFFD");
+        if (c.controlChars() > 0) odd("control characters", id, b, c.controlChars() + " control characters");
+        if (c.carriageReturns() > 0) odd("CRLF or stray CR line ends", id, b, c.carriageReturns() + " carriage returns");
+        if (c.letters() > 20 && c.nonAsciiLetters() * 10 > c.letters() * 3) {
+            odd("mostly non-ASCII letters (another script or language)", id, b, c.nonAsciiLetters() + " of " + c.letters() + " letters non-ASCII");
         }
-        if (replacement > 0) odd("replacement characters (U+FFFD)", id, b, replacement + " × U+FFFD");
-        if (control > 0) odd("control characters", id, b, control + " control characters");
-        if (crlf) odd("CRLF or stray CR line ends", id, b, "carriage returns");
-        if (letters > 20 && nonAscii * 10 > letters * 3) odd("mostly non-ASCII letters (another script or language)", id, b, nonAscii + " of " + letters + " letters non-ASCII");
     }
 
     private void odd(String what, String id, long b, String detail) {

@@ -69,7 +69,7 @@ public final class Cleaner {
 
     /** What one document gives on its own, computed on any thread. */
     private record Analysis(Document doc, String text, boolean code, Map<String, String> hits, long exactHash, int[] signature,
-                            List<Boilerplate.Span> spans, int[] evalMatches, Cuts evalCuts) {}
+                            List<Boilerplate.Span> spans, int[] evalMatches, Cuts evalCuts, Verdict.Charset charset) {}
 
     /**
      * Reads the corpus and hands every document's verdict to {@code out}, in corpus order, on this thread. One
@@ -196,7 +196,7 @@ public final class Cleaner {
                 matches[e] = rules.decontaminate().match(t, at, eval, cuts);
             }
         }
-        return new Analysis(doc, text, code, hits, t.exactHash(), sig, spans, matches, cuts);
+        return new Analysis(doc, text, code, hits, t.exactHash(), sig, spans, matches, cuts, Verdict.Charset.of(t));
     }
 
     private void decide(List<Analysis> batch, Consumer<Verdict> out) {
@@ -228,10 +228,10 @@ public final class Cleaner {
             edits.add(new Verdict.Edit(Decontamination.NAME, why, utf8(a.text(), decon)));
         }
         if (rules.boilerplate() != null) boilerplate(a, cuts, edits);
-        if (cuts.isEmpty()) return new Verdict(a.doc(), a.code(), a.text(), null, null, List.of(), a.hits(), a.evalMatches());
+        if (cuts.isEmpty()) return new Verdict(a.doc(), a.code(), a.text(), null, null, List.of(), a.hits(), a.evalMatches(), a.charset());
         String kept = cuts.apply(a.text());
         if (kept.isBlank()) return removed(a, edits.getLast().rule(), "nothing left after cutting " + edits.getLast().detail());
-        return new Verdict(a.doc(), a.code(), kept, null, null, List.copyOf(edits), a.hits(), a.evalMatches());
+        return new Verdict(a.doc(), a.code(), kept, null, null, List.copyOf(edits), a.hits(), a.evalMatches(), a.charset());
     }
 
     private void boilerplate(Analysis a, Cuts cuts, List<Verdict.Edit> edits) {
@@ -268,7 +268,7 @@ public final class Cleaner {
     }
 
     private static Verdict removed(Analysis a, String rule, String detail) {
-        return new Verdict(a.doc(), a.code(), null, rule, detail, List.of(), a.hits(), a.evalMatches());
+        return new Verdict(a.doc(), a.code(), null, rule, detail, List.of(), a.hits(), a.evalMatches(), a.charset());
     }
 
     /** How many later copies each kept document had: the duplicate clusters' sizes minus one. */

@@ -1,7 +1,6 @@
 package dev.flywheel.data.clean;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * The Stack / StarCoder source-file rules (Kocetkov et al. 2022, Li et al. 2023): no auto-generated files (a
@@ -30,8 +29,10 @@ public record CodeQuality(int maxLineLength, double maxMeanLineLength, double mi
     public String check(TextStats t) {
         if (t.lines == 0) return "empty file";
         for (int i = 0; i < Math.min(headerLines, t.lines); i++) {
-            String line = t.text.substring(t.lineStart[i], t.lineEnd[i]).toLowerCase(Locale.ROOT);
-            for (String marker : GENERATED) if (line.contains(marker)) return "generated file (\"" + marker + "\" in line " + (i + 1) + ")";
+            String line = t.text.substring(t.lineStart[i], t.lineEnd[i]);
+            for (String marker : GENERATED) {
+                if (containsIgnoreCase(line, marker)) return "generated file (\"" + marker + "\" in line " + (i + 1) + ")";
+            }
         }
         long total = 0;
         int longest = 0;
@@ -43,10 +44,13 @@ public record CodeQuality(int maxLineLength, double maxMeanLineLength, double mi
         if (longest > maxLineLength) return "a line of " + longest + " characters > " + maxLineLength;
         double mean = total / (double) t.lines;
         if (mean > maxMeanLineLength) return QualityRule.detail("mean line length", mean, ">", maxMeanLineLength);
-        int alnum = 0;
-        for (int i = 0; i < t.text.length(); i++) if (Character.isLetterOrDigit(t.text.charAt(i))) alnum++;
-        double a = t.text.isEmpty() ? 0 : alnum / (double) t.text.length();
+        double a = t.text.isEmpty() ? 0 : t.alphanumeric / (double) t.text.length();
         if (a < minAlphanumeric) return QualityRule.detail("alphanumeric fraction", a, "<", minAlphanumeric);
         return null;
+    }
+
+    private static boolean containsIgnoreCase(String s, String lowerNeedle) {
+        for (int i = 0; i + lowerNeedle.length() <= s.length(); i++) if (s.regionMatches(true, i, lowerNeedle, 0, lowerNeedle.length())) return true;
+        return false;
     }
 }

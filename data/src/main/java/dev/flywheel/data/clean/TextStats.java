@@ -14,23 +14,32 @@ import java.util.Arrays;
 public final class TextStats {
     public final String text;
     public int words;
-    public int[] wordStart = new int[64];
-    public int[] wordEnd = new int[64];
-    public long[] norm = new long[64];
-    public long[] raw = new long[64];
+    public int[] wordStart;
+    public int[] wordEnd;
+    public long[] norm;
+    public long[] raw;
     /** Words holding at least one letter. */
     public int alphaWords;
     /** Characters in words (whitespace excluded). */
     public long wordChars;
     public int lines;
-    public int[] lineStart = new int[16];
-    public int[] lineEnd = new int[16];
+    public int[] lineStart;
+    public int[] lineEnd;
+    /** Letters and digits (any script), and the charset oddities the audit reports. */
+    public int alphanumeric, letters, nonAsciiLetters, replacementChars, controlChars, carriageReturns;
 
     private static final long FNV = 0xcbf29ce484222325L;
     private static final long PRIME = 0x100000001b3L;
 
     private TextStats(String text) {
         this.text = text;
+        int words = text.length() / 5 + 16, lines = text.length() / 24 + 16; // English and code average more per word and line
+        wordStart = new int[words];
+        wordEnd = new int[words];
+        norm = new long[words];
+        raw = new long[words];
+        lineStart = new int[lines];
+        lineEnd = new int[lines];
     }
 
     public static TextStats of(String text) {
@@ -68,6 +77,8 @@ public final class TextStats {
                 continue;
             }
             if (kind(c) == 1) {
+                if (c == '\r') carriageReturns++;
+                else if (c == 0x0B || c == 0x0C || (c >= 0x1C && c <= 0x1F)) controlChars++;
                 i++;
                 continue;
             }
@@ -84,7 +95,13 @@ public final class TextStats {
                     hn = (hn ^ lower) * PRIME;
                     any = true;
                     alpha |= k == 2;
-                }
+                    alphanumeric++;
+                    if (k == 2) {
+                        letters++;
+                        if (c >= 128) nonAsciiLetters++;
+                    }
+                } else if (c == '\uFFFD') replacementChars++;
+                else if (c < 0x20 || (c >= 0x7F && c < 0xA0)) controlChars++;
                 i++;
             }
             addWord(start, i, any ? finish(hn) : 0, finish(h));

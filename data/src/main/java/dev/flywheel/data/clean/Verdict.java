@@ -14,9 +14,17 @@ import java.util.Map;
  * @param edits        the cuts made to a kept document
  * @param qualityHits  every quality rule the document fails (the first one removes it), for the audit
  * @param evalMatches  per evaluation text, how many of its n-grams the document shares (0 when none)
+ * @param charset      the original text's charset oddities, for the audit
  */
 public record Verdict(Document document, boolean code, String text, String removedBy, String detail, List<Edit> edits,
-                     Map<String, String> qualityHits, int[] evalMatches) {
+                     Map<String, String> qualityHits, int[] evalMatches, Charset charset) {
+
+    /** Counts of what the audit calls charset oddities, taken from {@link TextStats}. */
+    public record Charset(int replacementChars, int controlChars, int carriageReturns, int letters, int nonAsciiLetters) {
+        static Charset of(TextStats t) {
+            return new Charset(t.replacementChars, t.controlChars, t.carriageReturns, t.letters, t.nonAsciiLetters);
+        }
+    }
 
     /** One cut made to a kept document: which rule, why, and the UTF-8 bytes it took out. */
     public record Edit(String rule, String detail, long bytes) {}
