@@ -1,13 +1,11 @@
 package dev.flywheel.app;
 
-import dev.flywheel.data.DataException;
 import dev.flywheel.data.Json;
 import dev.flywheel.data.clean.Audit;
 import dev.flywheel.data.clean.AuditReport;
 import dev.flywheel.data.clean.CleanRules;
 import dev.flywheel.data.prep.DataCache;
 import dev.flywheel.data.prep.PrepSettings;
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -59,9 +57,7 @@ final class DataAuditCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        PrintWriter err = spec.commandLine().getErr();
-        PrintWriter stdout = spec.commandLine().getOut();
-        try {
+        return DataCommand.answer(spec, json, () -> {
             var cacheDir = new DataCache(cache != null ? cache : DataCache.defaultRoot());
             PrepSettings settings = cacheDir.localise(corpus.applyTo(PrepSettings.defaults()));
             var audit = new Audit(corpus.data, settings.corpus(), CleanRules.load(rules), exclude, evals,
@@ -73,17 +69,8 @@ final class DataAuditCommand implements Callable<Integer> {
             Path dir = (out != null ? out : Path.of("audit-" + DataCache.shortName(corpus.data))).toAbsolutePath().normalize();
             Path report = AuditReport.write(result, dir);
             var summary = result.json(report);
-            PrintWriter human = json ? err : stdout;
-            human.print(text(summary));
-            human.flush();
-            if (json) stdout.println(Json.write(summary));
-            stdout.flush();
-            return 0;
-        } catch (DataException e) {
-            err.println("flywheel: " + e.getMessage());
-            err.flush();
-            return DataCommand.DATA_ERROR;
-        }
+            return new DataCommand.Answer(text(summary), Json.write(summary));
+        });
     }
 
     private static String text(java.util.Map<String, Object> s) {

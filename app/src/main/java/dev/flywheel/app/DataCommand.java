@@ -114,26 +114,14 @@ public final class DataCommand implements Runnable {
 
         @Override
         public Integer call() {
-            PrintWriter err = spec.commandLine().getErr();
-            PrintWriter stdout = spec.commandLine().getOut();
-            try {
+            return answer(spec, json, () -> {
                 PrepSettings settings = settings();
                 PrepSummary summary;
                 try (var progress = new BarProgress(!noProgress && showProgress())) {
                     summary = prepare(settings, progress);
                 }
-                // as elsewhere in the CLI: with --json, people read stderr and stdout carries only the JSON line
-                PrintWriter human = json ? err : stdout;
-                human.print(summary.toText());
-                human.flush();
-                if (json) stdout.println(summary.toJson());
-                stdout.flush();
-                return 0;
-            } catch (DataException e) {
-                err.println("flywheel: " + e.getMessage());
-                err.flush();
-                return DATA_ERROR;
-            }
+                return new Answer(summary.toText(), summary.toJson());
+            });
         }
 
         private PrepSummary prepare(PrepSettings settings, Progress progress) {
@@ -210,6 +198,31 @@ public final class DataCommand implements Runnable {
                 spec.commandLine().getErr().flush();
                 return DATA_ERROR;
             }
+        }
+    }
+
+    /** What a data command prints: a summary for people and one line of JSON for scripts. */
+    record Answer(String text, String json) {}
+
+    /**
+     * Runs a data command: as elsewhere in the CLI, with --json people read stderr and stdout carries only the JSON
+     * line; a {@link DataException} is one sentence on stderr and exit status 2.
+     */
+    static int answer(CommandSpec spec, boolean json, java.util.function.Supplier<Answer> command) {
+        PrintWriter err = spec.commandLine().getErr();
+        PrintWriter stdout = spec.commandLine().getOut();
+        try {
+            Answer a = command.get();
+            PrintWriter human = json ? err : stdout;
+            human.print(a.text());
+            human.flush();
+            if (json) stdout.println(a.json());
+            stdout.flush();
+            return 0;
+        } catch (DataException e) {
+            err.println("flywheel: " + e.getMessage());
+            err.flush();
+            return DATA_ERROR;
         }
     }
 
