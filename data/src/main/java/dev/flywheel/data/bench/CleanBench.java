@@ -130,26 +130,20 @@ public final class CleanBench {
     }
 
     private static void stage(String name, List<String> texts, int threads, int repeat, long bytes, ToLongFunction<Integer> work) throws Exception {
-        var times = new double[repeat];
         try (var pool = Executors.newFixedThreadPool(threads)) {
-            for (int r = 0; r < repeat; r++) {
-                long t0 = System.nanoTime();
+            timed("  " + name, repeat, new long[] {bytes}, () -> {
                 var futures = new ArrayList<Future<Long>>();
                 int n = texts.size();
                 for (int t = 0; t < threads; t++) {
-                    int first = t, step = threads;
+                    int first = t;
                     futures.add(pool.submit(() -> {
                         long sink = 0;
-                        for (int i = first; i < n; i += step) sink += work.applyAsLong(i);
+                        for (int i = first; i < n; i += threads) sink += work.applyAsLong(i);
                         return sink;
                     }));
                 }
                 for (var f : futures) f.get();
-                times[r] = (System.nanoTime() - t0) / 1e9;
-            }
+            });
         }
-        Arrays.sort(times);
-        double med = times[repeat / 2];
-        System.out.printf(Locale.ROOT, "  %-30s %6.2f s  %7.1f MB/s%n", name, med, bytes / 1e6 / med);
     }
 }
