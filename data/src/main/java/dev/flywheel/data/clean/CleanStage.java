@@ -76,7 +76,8 @@ public final class CleanStage implements DocumentSource {
         progress.begin("read validation and test documents", corpus.sizeOnDisk(), "bytes");
         long[] seen = {0};
         corpus.read(doc -> {
-            if (heldOut.test(doc.id())) grams.add(doc.text());
+            if (heldOut.test(doc.id())) grams.addHeldOut(doc.text());
+            else grams.addTraining(doc.text());
             seen[0] += doc.bytes();
             progress.update(seen[0]);
             return true;

@@ -57,36 +57,54 @@ public record Decontamination(int ngram, int window, int minFragment, int maxPie
         return new EvalText(file.getFileName().toString(), file, grams, text.length(), false);
     }
 
-    /** A growing set of n-grams with the number of documents holding each: the held-out documents' n-grams. */
+    /**
+     * The held-out documents' n-grams, with how often the training documents hold each. An n-gram with more than
+     * {@link #MAX_TRAINING_MATCHES} training matches is a common phrase, an idiom of the code or licence text, not
+     * leaked evaluation text, and is ignored — GPT-3's rule (Brown et al. 2020, appendix C). Training matches are
+     * counted in a count-min sketch (4 × 2²² saturating byte counters, 16 MB), which can only over-count: an
+     * n-gram is ignored too often, never kept wrongly.
+     */
     public final class HeldOut {
-        private final LongIntMap documents = new LongIntMap(1 << 16, 0);
+        public static final int MAX_TRAINING_MATCHES = 10;
+        private static final int DEPTH = 4, WIDTH_BITS = 22;
+        private final LongIntMap grams = new LongIntMap(1 << 16, 0);
+        private final byte[] sketch = new byte[DEPTH << WIDTH_BITS];
         private long bytes;
 
-        /** Adds one held-out document's n-grams (each counted once per document). */
-        public void add(String text) {
+        /** Adds one held-out document's n-grams. */
+        public void addHeldOut(String text) {
             var t = TextStats.of(text);
             int[] at = MinHash.wordIndices(t);
-            var mine = new LongIntMap(Math.max(16, at.length), 0);
-            for (int i = 0; i + ngram <= at.length; i++) {
-                long g = gram(t, at, i);
-                if (mine.containsKey(g)) continue;
-                mine.put(g, 1);
-                documents.put(g, documents.get(g) + 1);
-            }
+            for (int i = 0; i + ngram <= at.length; i++) grams.put(gram(t, at, i), 1);
             bytes += text.length();
         }
 
-        /**
-         * The n-grams of a single held-out document. One held by two or more is a common phrase or licence text
-         * rather than leaked evaluation text: the held-out split is a 10% sample, so two copies there mean about
-         * twenty in training — GPT-3 likewise ignored 13-grams with more than ten training matches.
-         */
+        /** Counts one training document's n-grams in the sketch. */
+        public void addTraining(String text) {
+            var t = TextStats.of(text);
+            int[] at = MinHash.wordIndices(t);
+            for (int i = 0; i + ngram <= at.length; i++) {
+                long g = gram(t, at, i);
+                for (int d = 0; d < DEPTH; d++) {
+                    int slot = (d << WIDTH_BITS) | (int) (Hashing.mix64(g + d) >>> (64 - WIDTH_BITS));
+                    if (sketch[slot] != (byte) 0xFF) sketch[slot]++;
+                }
+            }
+        }
+
+        int trainingMatches(long g) {
+            int min = 255;
+            for (int d = 0; d < DEPTH; d++) min = Math.min(min, sketch[(d << WIDTH_BITS) | (int) (Hashing.mix64(g + d) >>> (64 - WIDTH_BITS))] & 0xFF);
+            return min;
+        }
+
+        /** The n-grams to decontaminate against: the held-out ones with at most ten training matches. */
         public EvalText evalText() {
-            var grams = new LongIntMap(Math.max(16, documents.size()), 0);
-            documents.forEach((g, n) -> {
-                if (n == 1) grams.put(g, 1);
+            var kept = new LongIntMap(Math.max(16, grams.size()), 0);
+            grams.forEach((g, n) -> {
+                if (trainingMatches(g) <= MAX_TRAINING_MATCHES) kept.put(g, 1);
             });
-            return new EvalText("the validation and test documents", null, grams, bytes, true);
+            return new EvalText("the validation and test documents", null, kept, bytes, true);
         }
     }
 

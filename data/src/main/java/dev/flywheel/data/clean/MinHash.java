@@ -39,11 +39,22 @@ public record MinHash(int bands, int rows, int ngram, double threshold) {
 
     /** The signature, or null for a document without a single word. */
     public int[] signature(TextStats t) {
+        return signature(t, 0);
+    }
+
+    /**
+     * The signature of the words from character {@code from} on (a source file's licence header left out, so that
+     * two small files are not near duplicates for sharing it), or of the whole text when nothing is left after it.
+     */
+    public int[] signature(TextStats t, int from) {
         int h = hashes();
         long[] mul = MULTIPLIERS;
         int[] sig = new int[h];
         Arrays.fill(sig, Integer.MAX_VALUE);
         int[] at = wordIndices(t);
+        int first = 0;
+        while (first < at.length && t.wordStart[at[first]] < from) first++;
+        if (first < at.length) at = Arrays.copyOfRange(at, first, at.length);
         if (at.length == 0) return null;
         int n = Math.min(ngram, at.length);
         for (int i = 0; i + n <= at.length; i++) {
