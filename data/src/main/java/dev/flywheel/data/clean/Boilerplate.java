@@ -72,6 +72,17 @@ public record Boilerplate(int minChars, int minRepeats) {
         return true;
     }
 
+    /** Where a source file's leading comment (its licence header) ends: 0 when it does not start with one. */
+    public static int headerEnd(TextStats t) {
+        var line = new long[2];
+        int end = 0;
+        for (int i = 0; i < t.lines; i++) {
+            if (normalise(t.text, t.lineStart[i], t.lineEnd[i], true, line)) end = t.lineEnd[i];
+            else if (end > 0 || !t.text.substring(t.lineStart[i], t.lineEnd[i]).isBlank()) break; // a blank line or code ends it
+        }
+        return end;
+    }
+
     static String describe(String text, Span s) {
         String t = text.substring(s.start(), s.end()).strip().replaceAll("\\s+", " ");
         return t.length() > 160 ? t.substring(0, 160) + "…" : t;

@@ -185,7 +185,7 @@ public final class Cleaner {
             }
         }
         var spans = rules.boilerplate() == null ? List.<Boilerplate.Span>of() : rules.boilerplate().spans(t, code);
-        int[] sig = rules.near() == null ? null : rules.near().signature(t, code ? headerEnd(t) : 0);
+        int[] sig = rules.near() == null ? null : rules.near().signature(t, code ? Boilerplate.headerEnd(t) : 0);
         int[] matches = new int[evals.size()];
         var cuts = new Cuts();
         if (!evals.isEmpty()) {
@@ -197,17 +197,6 @@ public final class Cleaner {
             }
         }
         return new Analysis(doc, text, code, hits, t.exactHash(), sig, spans, matches, cuts, Verdict.Charset.of(t));
-    }
-
-    /** Where a source file's leading comment (its licence header) ends: 0 when it does not start with one. */
-    static int headerEnd(TextStats t) {
-        var line = new long[2];
-        int end = 0;
-        for (int i = 0; i < t.lines; i++) {
-            if (Boilerplate.normalise(t.text, t.lineStart[i], t.lineEnd[i], true, line)) end = t.lineEnd[i];
-            else if (t.lineEnd[i] > t.lineStart[i] && !t.text.substring(t.lineStart[i], t.lineEnd[i]).isBlank()) break;
-        }
-        return end;
     }
 
     private void decide(List<Analysis> batch, Consumer<Verdict> out) {

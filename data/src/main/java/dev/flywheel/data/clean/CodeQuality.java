@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * The Stack / StarCoder source-file rules (Kocetkov et al. 2022, Li et al. 2023): no auto-generated files (a
- * marker in the first lines), no line longer than a limit, a sane mean line length, and enough alphanumeric
+ * marker in the first lines, or in the first lines after a leading licence comment, where the JDK puts it), no line longer than a limit, a sane mean line length, and enough alphanumeric
  * characters (minified or data-only files fail). Code only.
  */
 public record CodeQuality(int maxLineLength, double maxMeanLineLength, double minAlphanumeric, int headerLines) implements QualityRule {
@@ -28,7 +28,12 @@ public record CodeQuality(int maxLineLength, double maxMeanLineLength, double mi
     @Override
     public String check(TextStats t) {
         if (t.lines == 0) return "empty file";
-        for (int i = 0; i < Math.min(headerLines, t.lines); i++) {
+        int afterLicence = 0; // the first lines after a leading licence comment count as the file's first lines too
+        int headerEnd = Boilerplate.headerEnd(t);
+        while (afterLicence < t.lines && t.lineStart[afterLicence] <= headerEnd) afterLicence++;
+        for (int k = 0; k < 2 * headerLines; k++) {
+            int i = k < headerLines ? k : afterLicence + k - headerLines;
+            if (i >= t.lines || (k >= headerLines && afterLicence == 0)) break;
             String line = t.text.substring(t.lineStart[i], t.lineEnd[i]);
             for (String marker : GENERATED) {
                 if (containsIgnoreCase(line, marker)) return "generated file (\"" + marker + "\" in line " + (i + 1) + ")";
