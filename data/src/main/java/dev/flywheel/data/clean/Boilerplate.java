@@ -72,13 +72,16 @@ public record Boilerplate(int minChars, int minRepeats) {
         return true;
     }
 
-    /** Where a source file's leading comment (its licence header) ends: 0 when it does not start with one. */
+    /**
+     * Where a source file's leading comments (its licence header, in the XML stack two blocks) end: 0 when it does
+     * not start with one.
+     */
     public static int headerEnd(TextStats t) {
         var line = new long[2];
         int end = 0;
         for (int i = 0; i < t.lines; i++) {
             if (normalise(t.text, t.lineStart[i], t.lineEnd[i], true, line)) end = t.lineEnd[i];
-            else if (end > 0 || !t.text.substring(t.lineStart[i], t.lineEnd[i]).isBlank()) break; // a blank line or code ends it
+            else if (!t.text.substring(t.lineStart[i], t.lineEnd[i]).isBlank()) break; // code ends it; blank lines between comment blocks do not
         }
         return end;
     }

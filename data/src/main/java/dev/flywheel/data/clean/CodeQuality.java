@@ -28,12 +28,10 @@ public record CodeQuality(int maxLineLength, double maxMeanLineLength, double mi
     @Override
     public String check(TextStats t) {
         if (t.lines == 0) return "empty file";
-        int afterLicence = 0; // the first lines after a leading licence comment count as the file's first lines too
-        int headerEnd = Boilerplate.headerEnd(t);
-        while (afterLicence < t.lines && t.lineStart[afterLicence] <= headerEnd) afterLicence++;
-        for (int k = 0; k < 2 * headerLines; k++) {
-            int i = k < headerLines ? k : afterLicence + k - headerLines;
-            if (i >= t.lines || (k >= headerLines && afterLicence == 0)) break;
+        // the first lines, and the leading comments with the lines after them: the JDK puts its marker after the licence
+        int firstCode = 0, headerEnd = Boilerplate.headerEnd(t);
+        while (firstCode < t.lines && t.lineStart[firstCode] <= headerEnd) firstCode++;
+        for (int i = 0; i < Math.min(t.lines, Math.max(headerLines, firstCode + headerLines)); i++) {
             String line = t.text.substring(t.lineStart[i], t.lineEnd[i]);
             for (String marker : GENERATED) {
                 if (containsIgnoreCase(line, marker)) return "generated file (\"" + marker + "\" in line " + (i + 1) + ")";
