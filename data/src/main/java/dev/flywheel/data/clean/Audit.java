@@ -51,7 +51,7 @@ public record Audit(String spec, CorpusSettings corpus, CleanRules rules, Path e
             var q = new LinkedHashMap<String, Object>();
             tally.quality.forEach((r, row) -> q.put(r, row.json()));
             m.put("quality_hits", q);
-            m.put("boilerplate_spans", spans.stream().limit(10).map(s -> Map.of("occurrences", s.getValue(), "bytes", s.getKey().bytes(), "first", s.getKey().firstId(), "text", s.getKey().text())).toList());
+            m.put("boilerplate_spans", spans.stream().limit(10).map(s -> Map.of("occurrences", s.getValue(), "bytes", s.getKey().bytes(), "repeated_in", s.getKey().repeatedIn(), "text", s.getKey().text())).toList());
             var odd = new LinkedHashMap<String, Object>();
             tally.oddities.forEach((r, row) -> odd.put(r, row.documents));
             m.put("oddities", odd);

@@ -127,9 +127,9 @@ public final class AuditReport {
         sb.append("\n## Duplicates\n\n![clusters](").append(CLUSTERS).append(")\n\n");
         sb.append(String.format(Locale.ROOT, "%,d exact and %,d near duplicates in %,d clusters; cluster sizes: %s.%n",
                 t.removed.get(CleanRules.EXACT).documents, t.removed.get(MinHash.NAME).documents, r.json(null).get("duplicate_clusters"), r.clusterSizes()));
-        sb.append("\n## Boilerplate spans repeated across documents\n\n| occurrences | bytes each | first in | text |\n| ---: | ---: | --- | --- |\n");
+        sb.append("\n## Boilerplate spans repeated across documents\n\n| occurrences | bytes each | first repeated in | text |\n| ---: | ---: | --- | --- |\n");
         for (var s : r.spans()) {
-            sb.append(String.format(Locale.ROOT, "| %,d | %,d | %s | %s |%n", s.getValue(), s.getKey().bytes(), s.getKey().firstId(), cell(List.of(s.getKey().text()))));
+            sb.append(String.format(Locale.ROOT, "| %,d | %,d | %s | %s |%n", s.getValue(), s.getKey().bytes(), s.getKey().repeatedIn(), cell(List.of(s.getKey().text()))));
         }
         sb.append("\n## Contamination\n\n");
         if (r.evalNames().isEmpty()) sb.append("No evaluation texts given (`--eval FILE`).\n");

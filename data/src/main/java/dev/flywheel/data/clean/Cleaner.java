@@ -48,8 +48,8 @@ public final class Cleaner {
     private final LongIntMap spanCounts = new LongIntMap(1 << 12, 0);
     private final Map<Long, SpanExample> spanExamples = new LinkedHashMap<>();
 
-    /** A boilerplate span met more than once: its first document and its text. */
-    public record SpanExample(String firstId, String text, int bytes) {}
+    /** A boilerplate span met more than once: the document of its first repeat, and its text. */
+    public record SpanExample(String repeatedIn, String text, int bytes) {}
 
     /**
      * @param heldOut   which documents are validation or test documents (they are not checked against the
