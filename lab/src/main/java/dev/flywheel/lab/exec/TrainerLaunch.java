@@ -43,13 +43,29 @@ public final class TrainerLaunch {
         Files2.writeAtomically(recipeFile, recipe.toJson() + "\n");
         var dataFile = runDir.resolve(DATA);
         Files2.writeAtomically(dataFile, describe(recipe, data));
-        var pb = new ProcessBuilder(recipe.trainer().commandLine()).directory(runDir.toFile());
+        var pb = new ProcessBuilder(resolved(recipe.trainer().commandLine())).directory(runDir.toFile());
         var env = pb.environment();
         var kept = environment(Map.copyOf(env), variables(recipe, data, runDir, resume, evalTest));
         env.clear();
         env.putAll(kept);
         var log = runDir.resolve(LOG).toFile();
         return pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log));
+    }
+
+    /**
+     * The command line with each word that names an existing file relative to this process's directory made absolute:
+     * the trainer starts in its run directory, but "python3 trainers/torch/train.py" means the file next to the user.
+     */
+    static List<String> resolved(List<String> words) {
+        return words.stream().map(w -> {
+            if (w.startsWith("-") || w.isEmpty()) return w;
+            try {
+                var p = Path.of(w);
+                return !p.isAbsolute() && w.contains(File.separator) && java.nio.file.Files.exists(p) ? p.toAbsolutePath().toString() : w;
+            } catch (java.nio.file.InvalidPathException e) {
+                return w;
+            }
+        }).toList();
     }
 
     /** The trainer's environment: {@code inherited} less what looks like a secret, plus the protocol's variables. */
