@@ -70,7 +70,7 @@ final class TrainerCommand implements Runnable {
             System.out.printf("checking %s on %s, %d steps, in %s%n", r.trainer().command(), r.data().source(), steps, dir);
             var spec = new RunSpec("trainer-check", r, dir, labDir.cache(), 1, false, false, 0);
             var prepared = RecipeRunner.prepare(spec, Progress.none());
-            var report = new TrainerCheck(r, prepared, timeout).run(dir, resume);
+            var report = new TrainerCheck(r, prepared, timeout, Runtime.getRuntime().availableProcessors()).run(dir, resume);
             for (var item : report.items())
                 System.out.println(switch (item.level()) {
                     case OK -> "  ok       ";

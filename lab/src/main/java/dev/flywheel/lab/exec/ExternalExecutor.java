@@ -93,7 +93,7 @@ public final class ExternalExecutor implements Executor {
                 store.discardAfter(job.runId(), step - 1);
             }
         });
-        var pb = TrainerLaunch.prepare(recipe, data, dir, resume, job.evalTest());
+        var pb = TrainerLaunch.prepare(recipe, data, dir, new TrainerLaunch.Start(resume, job.evalTest(), job.threads()));
         Process process;
         try {
             process = pb.start();

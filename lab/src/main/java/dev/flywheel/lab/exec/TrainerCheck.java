@@ -35,13 +35,15 @@ public final class TrainerCheck {
     private final Recipe recipe;
     private final PreparedData data;
     private final double timeoutSeconds;
+    private final int threads;
     private final List<Item> items = new ArrayList<>();
 
     /** @param recipe the recipe to run, its trainer.command the trainer checked; {@code data} its prepared data */
-    public TrainerCheck(Recipe recipe, PreparedData data, double timeoutSeconds) {
+    public TrainerCheck(Recipe recipe, PreparedData data, double timeoutSeconds, int threads) {
         this.recipe = recipe;
         this.data = data;
         this.timeoutSeconds = timeoutSeconds;
+        this.threads = threads;
     }
 
     /** Runs the trainer in {@code dir} (a fresh directory) and, if {@code resume}, again there after a SIGTERM. */
@@ -58,7 +60,7 @@ public final class TrainerCheck {
     private Process start(Path dir, boolean resume) {
         try {
             Files.createDirectories(dir);
-            return TrainerLaunch.prepare(recipe, data, dir, resume, false).start();
+            return TrainerLaunch.prepare(recipe, data, dir, new TrainerLaunch.Start(resume, false, threads)).start();
         } catch (IOException e) {
             add(Level.PROBLEM, "the command \"" + recipe.trainer().command() + "\" cannot be started (" + e.getMessage()
                     + "); give a program on the PATH, an absolute path, or a path relative to this directory");

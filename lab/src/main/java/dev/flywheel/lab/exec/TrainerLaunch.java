@@ -34,18 +34,27 @@ public final class TrainerLaunch {
     }
 
     /**
-     * Writes recipe.json and data.json into {@code runDir} and returns the process to start (not started).
+     * How this start differs from a first one.
      *
-     * @param evalTest whether the trainer should also score the test split (FLYWHEEL_EVAL_TEST=1)
+     * @param resume   continue from what the trainer saved (FLYWHEEL_RESUME=1)
+     * @param evalTest also score the test split (FLYWHEEL_EVAL_TEST=1)
+     * @param threads  the CPU threads the run may use (FLYWHEEL_THREADS)
      */
-    public static ProcessBuilder prepare(Recipe recipe, PreparedData data, Path runDir, boolean resume, boolean evalTest) {
+    public record Start(boolean resume, boolean evalTest, int threads) {
+        public static Start fresh(int threads) {
+            return new Start(false, false, threads);
+        }
+    }
+
+    /** Writes recipe.json and data.json into {@code runDir} and returns the process to start (not started). */
+    public static ProcessBuilder prepare(Recipe recipe, PreparedData data, Path runDir, Start start) {
         var recipeFile = runDir.resolve(RECIPE);
         Files2.writeAtomically(recipeFile, recipe.toJson() + "\n");
         var dataFile = runDir.resolve(DATA);
         Files2.writeAtomically(dataFile, describe(recipe, data));
         var pb = new ProcessBuilder(resolved(recipe.trainer().commandLine())).directory(runDir.toFile());
         var env = pb.environment();
-        var kept = environment(Map.copyOf(env), variables(recipe, data, runDir, resume, evalTest));
+        var kept = environment(Map.copyOf(env), variables(recipe, data, runDir, start));
         env.clear();
         env.putAll(kept);
         var log = runDir.resolve(LOG).toFile();
@@ -79,7 +88,7 @@ public final class TrainerLaunch {
     }
 
     /** The protocol's environment variables. */
-    static Map<String, String> variables(Recipe recipe, PreparedData data, Path runDir, boolean resume, boolean evalTest) {
+    static Map<String, String> variables(Recipe recipe, PreparedData data, Path runDir, Start start) {
         var env = new LinkedHashMap<String, String>();
         env.put("FLYWHEEL_RUN_DIR", runDir.toString());
         env.put("FLYWHEEL_RECIPE", runDir.resolve(RECIPE).toString());
@@ -89,8 +98,9 @@ public final class TrainerLaunch {
         env.put("FLYWHEEL_TRAIN_DATA", paths(data.shards(Split.TRAIN)));
         env.put("FLYWHEEL_VAL_DATA", paths(data.shards(Split.VAL)));
         env.put("FLYWHEEL_TEST_DATA", paths(data.shards(Split.TEST)));
-        if (resume) env.put("FLYWHEEL_RESUME", "1");
-        if (evalTest) env.put("FLYWHEEL_EVAL_TEST", "1");
+        env.put("FLYWHEEL_THREADS", Integer.toString(start.threads()));
+        if (start.resume()) env.put("FLYWHEEL_RESUME", "1");
+        if (start.evalTest()) env.put("FLYWHEEL_EVAL_TEST", "1");
         env.put("PYTHONUNBUFFERED", "1"); // a Python trainer's prints reach run.log as they happen
         return env;
     }

@@ -19,7 +19,7 @@ class TrainerCheckTest {
         var recipe = Trainers.recipe(20, command, Map.of());
         var data = RecipeRunner.prepare(new RunSpec("check", recipe, lab.resolve("x"), new DataCache(lab.resolve("cache")), 1,
                 false, false, 0), Progress.none());
-        return new TrainerCheck(recipe, data, 60).run(lab.resolve("check-" + command.hashCode()), resume);
+        return new TrainerCheck(recipe, data, 60, 1).run(lab.resolve("check-" + command.hashCode()), resume);
     }
 
     private static String problems(TrainerCheck.Report r) {
