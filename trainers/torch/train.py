@@ -183,10 +183,15 @@ def settings():
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--threads", type=int, default=int(os.environ.get("FLYWHEEL_THREADS", "0")))
     a = p.parse_args()
-    if m.get("norm", "layernorm") != "layernorm" or m.get("position", "learned") != "learned" \
-            or m.get("activation", "gelu") != "gelu" or o.get("name", "adamw") != "adamw":
-        print("note: this trainer implements layernorm, learned positions, gelu and adamw only; other recipe variants "
-              "are ignored", file=sys.stderr)
+    unsupported = [f"{k} {v}" for k, v, ok in [
+        ("model.norm", m["norm"], "layernorm"), ("model.position", m["position"], "learned"),
+        ("model.activation", m["activation"], "gelu"), ("model.tied_head", m["tied_head"], True),
+        ("model.qk_norm", m["qk_norm"], False), ("model.z_loss", m["z_loss"], 0.0),
+        ("model.attn_soft_cap", m["attn_soft_cap"], 0.0), ("optimizer.name", o["name"], "adamw"),
+        ("schedule.kind", s["kind"], "cosine"), ("batch.accum", b["accum"], 1)] if v != ok]
+    if unsupported:  # a change this trainer would silently ignore must not look like a result
+        sys.exit("trainers/torch implements layernorm, learned positions, gelu, a tied head, adamw and a cosine "
+                 "schedule without accumulation; this recipe sets " + ", ".join(unsupported))
     return r, a
 
 

@@ -202,7 +202,18 @@ public final class TrainerCheck {
         if (first > 0) add(Level.OK, "started again with FLYWHEEL_RESUME=1 it continued at step " + first);
         else add(Level.PROBLEM, "started again with FLYWHEEL_RESUME=1 it began at step " + first
                 + ": on SIGTERM save a checkpoint in $FLYWHEEL_RUN_DIR, and load it when FLYWHEEL_RESUME=1");
-        if (!TrainerSummary.read(dir).ok()) add(Level.PROBLEM, "the resumed run wrote no usable " + TrainerLaunch.SUMMARY);
+        var resumed = TrainerSummary.read(dir);
+        if (!resumed.ok()) {
+            add(Level.PROBLEM, "the resumed run wrote no usable " + TrainerLaunch.SUMMARY);
+            return;
+        }
+        var straight = TrainerSummary.read(dir.resolveSibling("run"));
+        if (!straight.ok() || !Double.isFinite(resumed.valBpb()) || !Double.isFinite(straight.valBpb())) return;
+        // a resume that does not continue the same run (data order, optimizer state) quietly changes results
+        boolean same = Math.abs(resumed.valBpb() - straight.valBpb()) <= 0.01 * straight.valBpb();
+        add(same ? Level.OK : Level.NOTE, String.format(Locale.ROOT, "the resumed run ends at val_bpb %.4f, the uninterrupted "
+                + "one at %.4f%s", resumed.valBpb(), straight.valBpb(), same ? "" : ": check that the checkpoint holds the "
+                + "optimizer state and the data position"));
     }
 
     private void add(Level level, String text) {

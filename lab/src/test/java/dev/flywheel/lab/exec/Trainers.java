@@ -28,6 +28,29 @@ public final class Trainers {
         return "sh " + repo("trainers/fake/fake_trainer.sh");
     }
 
+    /** Debian's Python, where python3-torch installs (a python3 earlier on the PATH may be another one). */
+    static final String PYTHON = "/usr/bin/python3";
+
+    /** The PyTorch trainer of trainers/torch. */
+    public static String torchCommand() {
+        return PYTHON + " " + repo("trainers/torch/train.py");
+    }
+
+    /** Why the PyTorch tests cannot run here, or null when they can (.ci/run installs python3-torch). */
+    public static String torchMissing() {
+        try {
+            var p = new ProcessBuilder(PYTHON, "-c", "import torch").redirectErrorStream(true).start();
+            var out = new String(p.getInputStream().readAllBytes());
+            return p.waitFor() == 0 ? null : "PyTorch is not importable by " + PYTHON + " (" + out.strip().lines()
+                    .reduce((a, b) -> b).orElse("") + "): install python3-torch, as .ci/run does";
+        } catch (IOException e) {
+            return PYTHON + " cannot be run (" + e.getMessage() + "): install python3 and python3-torch, as .ci/run does";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
+    }
+
     /** A script written to {@code dir} and the command that runs it with sh. */
     public static String script(Path dir, String name, String body) {
         try {
