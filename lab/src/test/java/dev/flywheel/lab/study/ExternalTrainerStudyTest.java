@@ -21,7 +21,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ExternalTrainerStudyTest {
 
-    static String brief(String command, double lr) {
+    static String brief(String command, double lr, int steps) {
         return """
                 # A study of a shell trainer
 
@@ -46,16 +46,16 @@ class ExternalTrainerStudyTest {
                 - batch.size: 8
                 - eval.tokens: 4096
                 - budget.kind: steps
-                - budget.amount: 60
+                - budget.amount: %d
                 - trainer.command: %s
                 - trainer.args.lr: %s
-                """.formatted(TinyStudies.shakespeare(), command, lr);
+                """.formatted(TinyStudies.shakespeare(), steps, command, lr);
     }
 
     @Test
     void aShellTrainerRunsAStudyAndTheResearcherFindsItsLearningRate(@TempDir Path lab) throws Exception {
         var store = Store.open(lab.resolve("flywheel.db"));
-        var settings = TinyStudies.settings(lab, "shell", brief(Trainers.fakeCommand(), 0.0005), "builtin", "10runs");
+        var settings = TinyStudies.settings(lab, "shell", brief(Trainers.fakeCommand(), 0.0005, 60), "builtin", "10runs");
         assertThat(settings.start().trainer().args()).containsEntry("lr", 0.0005);
         var executor = new ExternalExecutor(new InProcessExecutor(store, 0), store);
         var study = Study.open(settings, false, store, executor, StudyListener.NONE);
@@ -70,5 +70,22 @@ class ExternalTrainerStudyTest {
         var best = Recipe.read(conclusion.bestRecipe());
         assertThat((Double) best.trainer().args().get("lr")).isBetween(0.001, 0.01);
         assertThat(Files.readString(conclusion.journal())).contains("trainer.args.lr");
+    }
+
+    /** The acceptance of issue 21 in CI's size: trainers/torch on the CPU, a timid baseline, a few runs. */
+    @Test
+    void aStudyOfThePyTorchTrainerImprovesOnItsBaseline(@TempDir Path lab) {
+        var missing = Trainers.torchMissing();
+        org.junit.jupiter.api.Assumptions.assumeTrue(missing == null, missing);
+        var store = Store.open(lab.resolve("flywheel.db"));
+        var settings = TinyStudies.settings(lab, "torch", brief(Trainers.torchCommand() + " --threads=1", 0.0003, 120),
+                "builtin", "6runs");
+        var executor = new ExternalExecutor(new InProcessExecutor(store, 0), store);
+        var conclusion = StudyLoop.run(Study.open(settings, false, store, executor, StudyListener.NONE), new BuiltinResearcher(1));
+        var runs = store.runs("torch");
+        assertThat(runs).hasSizeGreaterThanOrEqualTo(4)
+                .allSatisfy(r -> assertThat(r.status().id()).as(r.id() + " " + r.error()).isIn("finished", "stopped"));
+        assertThat(conclusion.bestMetric()).isLessThan(conclusion.baselineMetric());
+        assertThat((Double) Recipe.read(conclusion.bestRecipe()).trainer().args().get("lr")).isGreaterThan(0.0003);
     }
 }
