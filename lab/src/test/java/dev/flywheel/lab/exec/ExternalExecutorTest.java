@@ -113,6 +113,34 @@ class ExternalExecutorTest {
                 .isEqualTo("{\"step\": 150, \"signal\": \"lr_cut\", \"lr_scale\": 0.5}\n");
     }
 
+    @Test
+    void aRunThePrunerStopsGetsAStopFileAndSigtermAndIsScored(@TempDir Path lab) {
+        var store = Store.open(lab.resolve("lab.db"));
+        // evaluates and exits 0 on SIGTERM when the lab left a STOP file, as the protocol asks of a pruned run
+        var script = Trainers.script(lab.resolve("scripts"), "prunable.sh", """
+                trap 'if [ -f STOP ]; then echo "{\\"val_bpb\\": 2.5}" > summary.json; fi; exit 0' TERM
+                i=0
+                while [ $i -lt 400 ]; do
+                  echo "{\\"step\\": $i, \\"tokens\\": $((8 * i + 8)), \\"loss\\": 3.0}" >> metrics.jsonl
+                  i=$((i + 1)); sleep 0.02
+                done
+                echo '{"val_bpb": 2.0}' > summary.json
+                """);
+        var recipe = Trainers.recipe(400, script, Map.of());
+        var rung = new EarlyStop(List.of(new EarlyStop.Rung(0.25, 0.1, 2.9, "a better run (2.9)")));
+        var job = ExecutorTest.job(lab, store, "ext-pruned", recipe);
+        job = new RunJob(job.runId(), recipe, job.runDir(), lab.resolve("cache"), 1, false, false, 0, store.url(), rung);
+        var result = executor(store).execute(job, RunWatcher.NONE);
+        assertThat(result.status()).as(result.error()).isEqualTo(RunStatus.STOPPED);
+        assertThat(result.valBpb()).isEqualTo(2.5);
+        assertThat(result.steps()).isBetween(100L, 300L);
+        assertThat(job.runDir().resolve("STOP")).exists();
+        assertThat(result.events()).anySatisfy(e -> {
+            assertThat(e.kind()).isEqualTo(EventKind.EARLY_STOP);
+            assertThat(e.message()).contains("above 2.9000, the threshold from a better run (2.9)");
+        });
+    }
+
     private static Path job(Path lab) {
         return lab.resolve("runs");
     }
