@@ -87,7 +87,7 @@ public final class ExternalExecutor implements Executor {
         listener.onStart(new RunListener.RunInfo(job.runId(), recipe.estimatedParameters(), data.tokenizer().vocabSize(),
                 data.tokenizer().describe(), data.tokens(Split.TRAIN), data.tokens(Split.VAL), (int) recipe.tokensPerStep(),
                 recipe.runBudget().format(), data.directory().toString()));
-        var watch = new TrainerWatch(job.runId(), recipe, dir, job.earlyStop(), listener, step -> {
+        var watch = new TrainerWatch(recipe, dir, job.earlyStop(), listener, step -> {
             if (recorder != null) {
                 recorder.flush();
                 store.discardAfter(job.runId(), step - 1);

@@ -40,11 +40,7 @@ public final class TrainerLaunch {
      * @param evalTest also score the test split (FLYWHEEL_EVAL_TEST=1)
      * @param threads  the CPU threads the run may use (FLYWHEEL_THREADS)
      */
-    public record Start(boolean resume, boolean evalTest, int threads) {
-        public static Start fresh(int threads) {
-            return new Start(false, false, threads);
-        }
-    }
+    public record Start(boolean resume, boolean evalTest, int threads) {}
 
     /** Writes recipe.json and data.json into {@code runDir} and returns the process to start (not started). */
     public static ProcessBuilder prepare(Recipe recipe, PreparedData data, Path runDir, Start start) {

@@ -35,7 +35,6 @@ final class TrainerWatch {
     /** What the executor does after a line. */
     enum Verdict { GO_ON, STOP_EARLY, ABORT }
 
-    private final String runId;
     private final Recipe recipe;
     private final Path runDir;
     private final RunListener listener;
@@ -46,7 +45,7 @@ final class TrainerWatch {
     private final List<RunResult.CurvePoint> curve = new ArrayList<>();
     private Set<String> supports = Set.of();
     private long lastStep = -1, tokens, lastEvalStep = -1;
-    private double seconds = Double.NaN, recentLoss = Double.NaN, lrScale = 1, progress;
+    private double seconds = Double.NaN, recentLoss = Double.NaN, lrScale = 1;
     private String stopReason, divergence;
 
     /**
@@ -54,8 +53,7 @@ final class TrainerWatch {
      * @param rewind   called with a step when the trainer starts again from before it (a resume from a checkpoint):
      *                 what was recorded from that step on is to be forgotten
      */
-    TrainerWatch(String runId, Recipe recipe, Path runDir, EarlyStop earlyStop, RunListener listener, LongConsumer rewind) {
-        this.runId = runId;
+    TrainerWatch(Recipe recipe, Path runDir, EarlyStop earlyStop, RunListener listener, LongConsumer rewind) {
         this.recipe = recipe;
         this.runDir = runDir;
         this.listener = listener;
@@ -88,7 +86,7 @@ final class TrainerWatch {
         lastStep = s.step();
         tokens = s.tokens();
         seconds = s.seconds();
-        progress = progress(recipe, s);
+        double progress = progress(recipe, s);
         double gn = Double.isNaN(s.gradNorm()) ? 0 : s.gradNorm(); // not reported: the gradient rules see nothing
         listener.onStep(new Trainer.StepStats(s.step(), s.step(), (float) s.loss(), gn,
                 Double.isNaN(s.lr()) ? 0 : s.lr(), Double.NaN, true, new double[0], new float[0], s.tokens(), Double.NaN,
@@ -172,10 +170,6 @@ final class TrainerWatch {
         return recentLoss;
     }
 
-    double progress() {
-        return progress;
-    }
-
     Optional<String> stopReason() {
         return Optional.ofNullable(stopReason);
     }
@@ -190,10 +184,6 @@ final class TrainerWatch {
 
     List<RunResult.CurvePoint> curve() {
         return List.copyOf(curve);
-    }
-
-    String runId() {
-        return runId;
     }
 
     /** The run's control file: the lab's signals to its trainer, one JSON line each. */
