@@ -2,6 +2,7 @@ package dev.flywheel.app;
 
 import dev.flywheel.lab.exec.ChildJvmExecutor;
 import dev.flywheel.lab.exec.Executor;
+import dev.flywheel.lab.exec.ExternalExecutor;
 import dev.flywheel.lab.exec.InProcessExecutor;
 import dev.flywheel.lab.store.Store;
 import picocli.CommandLine.Option;
@@ -29,10 +30,11 @@ final class ExecutionOptions {
 
     /** The executor {@code --executor} names; an in-process one records to {@code store}. */
     Executor executor(Store store) {
-        return switch (executor) {
+        Executor engine = switch (executor) {
             case "child" -> new ChildJvmExecutor();
             case "in-process" -> new InProcessExecutor(store);
             default -> throw new IllegalArgumentException("--executor must be child or in-process, not " + executor);
         };
+        return new ExternalExecutor(engine, store); // recipes with a trainer.command run their own trainer
     }
 }

@@ -66,7 +66,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         };
         o.say("training %s (recipe %s) into %s", r.data().source(), r.hash(), runDir);
-        var result = RecipeRunner.run(spec, progress, dataProgress(o));
+        var result = r.trainer().engine() ? RecipeRunner.run(spec, progress, dataProgress(o)) : external(spec, o);
         progress.endLine();
         if (result.status() == RunStatus.CRASHED) {
             throw new IllegalStateException("the run crashed: " + result.error());
@@ -100,6 +100,16 @@ final class TrainCommand implements Callable<Integer> {
         if (sample != null) j.put("sample", sample);
         o.result(j);
         return result.status() == RunStatus.DIVERGED ? 1 : 0;
+    }
+
+    /** A recipe with a trainer.command: its trainer runs under the protocol (docs/trainer-protocol.md), this process watching. */
+    private static dev.flywheel.lab.run.RunResult external(RunSpec spec, Output o) {
+        o.say("trainer: %s (its output: %s)", String.join(" ", spec.recipe().trainer().commandLine()),
+                spec.runDir().resolve("run.log"));
+        var job = new dev.flywheel.lab.exec.RunJob(spec.runId(), spec.recipe(), spec.runDir(), spec.cache().root(),
+                spec.threads(), spec.resume(), false, 0, null, null);
+        var executor = new dev.flywheel.lab.exec.ExternalExecutor(new dev.flywheel.lab.exec.InProcessExecutor(null, 0), null);
+        return executor.execute(job, dev.flywheel.lab.exec.RunWatcher.NONE);
     }
 
     static Path mkdirs(Path dir) {

@@ -134,6 +134,11 @@ public final class Shard {
         return width;
     }
 
+    /** Where the token ids start in the file (the header length H): what another reader memory-maps from. */
+    public long tokensOffset() {
+        return tokensAt;
+    }
+
     public long tokenCount() {
         return tokenCount;
     }

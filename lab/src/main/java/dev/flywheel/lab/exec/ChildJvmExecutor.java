@@ -154,7 +154,7 @@ public final class ChildJvmExecutor implements Executor {
         return crashed;
     }
 
-    private static void kill(Process process) {
+    static void kill(Process process) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         try {

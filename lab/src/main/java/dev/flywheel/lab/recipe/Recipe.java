@@ -35,7 +35,7 @@ import java.util.Objects;
  */
 @JsonNaming(PropertyNamingStrategies.SnakeCaseStrategy.class)
 public record Recipe(Data data, Model model, Optimizer optimizer, Schedule schedule, Batch batch, Budget budget,
-                     long seed, Eval eval, Guard guard, List<String> inject) {
+                     long seed, Eval eval, Guard guard, List<String> inject, TrainerSpec trainer) {
 
     /** A closed set of named variants; the id is what the JSON, the brief and the search space spell. */
     public interface Choice {
@@ -52,6 +52,7 @@ public record Recipe(Data data, Model model, Optimizer optimizer, Schedule sched
         Objects.requireNonNull(eval, "eval");
         Objects.requireNonNull(guard, "guard");
         inject = List.copyOf(inject == null ? List.of() : inject);
+        trainer = trainer == null ? TrainerSpec.ENGINE : trainer;
         var problems = new ArrayList<Problem>();
         for (int i = 0; i < inject.size(); i++) {
             try {
@@ -76,7 +77,7 @@ public record Recipe(Data data, Model model, Optimizer optimizer, Schedule sched
     }
 
     private static final Recipe DEFAULTS = new Recipe(Data.DEFAULT, Model.DEFAULT, Optimizer.DEFAULT, Schedule.DEFAULT,
-            Batch.DEFAULT, Budget.DEFAULT, 1337, Eval.DEFAULT, Guard.DEFAULT, List.of());
+            Batch.DEFAULT, Budget.DEFAULT, 1337, Eval.DEFAULT, Guard.DEFAULT, List.of(), TrainerSpec.ENGINE);
 
     /** The starting recipe: a 4-layer, 128-wide GPT on the JDK's sources, 250k tokens of AdamW. */
     public static Recipe defaults() {
@@ -166,6 +167,10 @@ public record Recipe(Data data, Model model, Optimizer optimizer, Schedule sched
             var now = after.get(path);
             if (!Objects.equals(old, now))
                 lines.add(path + ": " + Values.format(old) + " → " + Values.format(now));
+        });
+        // settings only one side has: an external trainer's own (trainer.args.*)
+        after.forEach((path, now) -> {
+            if (!before.containsKey(path)) lines.add(path + ": " + "unset → " + Values.format(now));
         });
         return List.copyOf(lines);
     }

@@ -168,8 +168,8 @@ final class RecipeJson {
             var f = field.get();
             if (f.isSection()) {
                 if (entry.getValue().isObject()) merge((ObjectNode) target.get(f.name()), entry.getValue(), f, problems);
-                else problems.add(new Problem(f.path(), f.path() + " must be " + f.describe() + " such as {\""
-                        + f.children().getFirst().name() + "\": ...} (got " + entry.getValue() + ")"));
+                else problems.add(new Problem(f.path(), f.path() + " must be " + f.describe() + (f.children().isEmpty() ? ""
+                        : " such as {\"" + f.children().getFirst().name() + "\": ...}") + " (got " + entry.getValue() + ")"));
                 continue;
             }
             try {
@@ -211,9 +211,19 @@ final class RecipeJson {
         return MAPPER.valueToTree(recipe);
     }
 
+    /**
+     * The tree as files, hashes and diffs show it: without the trainer section while the engine trains, so engine
+     * recipes keep the JSON and identity they had before external trainers.
+     */
+    static ObjectNode shown(Recipe recipe) {
+        var tree = tree(recipe);
+        if (recipe.trainer().engine()) tree.remove("trainer");
+        return tree;
+    }
+
     static Map<String, Object> flatten(Recipe recipe) {
         var out = new LinkedHashMap<String, Object>();
-        flattenTree("", tree(recipe), out);
+        flattenTree("", shown(recipe), out);
         return out;
     }
 
@@ -242,13 +252,13 @@ final class RecipeJson {
 
     static String pretty(Recipe recipe) {
         var out = new StringBuilder();
-        write(tree(recipe), out, false, 0);
+        write(shown(recipe), out, false, 0);
         return out.toString();
     }
 
     static String canonical(Recipe recipe) {
         var out = new StringBuilder();
-        write(tree(recipe), out, true, -1);
+        write(shown(recipe), out, true, -1);
         return out.toString();
     }
 

@@ -22,7 +22,11 @@ public final class RecipeSchema {
     private RecipeSchema() {
     }
 
-    public enum Type { SECTION, INTEGER, NUMBER, BOOLEAN, TEXT, CHOICE, TEXT_LIST }
+    /**
+     * What a node holds. {@link #ARGS} is an open section — an external trainer's own settings, whatever their
+     * names — whose children are {@link #ARG}s: a number, true/false or a text, as given.
+     */
+    public enum Type { SECTION, INTEGER, NUMBER, BOOLEAN, TEXT, CHOICE, TEXT_LIST, ARGS, ARG }
 
     /**
      * One node of the recipe tree.
@@ -38,11 +42,15 @@ public final class RecipeSchema {
                         List<Field> children) {
 
         public boolean isSection() {
-            return type == Type.SECTION;
+            return type == Type.SECTION || type == Type.ARGS;
         }
 
         /** The child named {@code key}, also when spelled in another case or camelCase (mlpRatio → mlp_ratio). */
         public Optional<Field> child(String key) {
+            if (type == Type.ARGS) // a trainer's flag is spelled exactly as its trainer reads it
+                return TrainerSpec.KEY.matcher(key).matches()
+                        ? Optional.of(new Field(path + "." + key, key, Type.ARG, Object.class, List.of(), List.of()))
+                        : Optional.empty();
             for (var c : children) if (c.name.equals(key)) return Optional.of(c);
             var wanted = normalize(key);
             for (var c : children) if (normalize(c.name).equals(wanted)) return Optional.of(c);
@@ -59,6 +67,8 @@ public final class RecipeSchema {
                 case CHOICE -> "one of " + String.join(", ", choices);
                 case TEXT -> "a text";
                 case TEXT_LIST -> "a list of texts";
+                case ARGS -> "a JSON object of the trainer's own settings, such as {\"lr\": 0.001}";
+                case ARG -> "a number, true/false or a text";
             };
         }
     }
@@ -169,6 +179,7 @@ public final class RecipeSchema {
     private static Field leafOrSection(RecordComponent rc, String path, String name) {
         var t = rc.getType();
         if (t.isRecord()) return section(t, path, name);
+        if (t == Map.class) return new Field(path, name, Type.ARGS, t, List.of(), List.of());
         Type type;
         List<String> choices = List.of();
         if (t == int.class || t == long.class || t == Integer.class || t == Long.class) type = Type.INTEGER;

@@ -37,10 +37,11 @@ public final class Values {
         if (raw == null || raw.isNull() || raw.isMissingNode())
             throw wrong(field, "nothing", "remove the key to keep the current value");
         return switch (field.type()) {
-            case SECTION -> throw RecipeException.of(field.path(), field.path() + " is a section, not a setting; give "
+            case SECTION, ARGS -> throw RecipeException.of(field.path(), field.path() + " is a section, not a setting; give "
                     + field.describe() + ", or change one of " + field.children().stream().map(Field::path)
                     .limit(4).collect(Collectors.joining(", ")) + ", ...");
             case INTEGER -> integer(field, raw);
+            case ARG -> arg(field, raw);
             case NUMBER -> number(field, raw);
             case BOOLEAN -> {
                 if (raw.isBoolean()) yield raw;
@@ -113,6 +114,23 @@ public final class Values {
             return IntNode.valueOf((int) whole);
         }
         return LongNode.valueOf(whole);
+    }
+
+    /**
+     * A trainer's own setting as given: whole numbers stay whole ({@code --batch=8}), other numbers are doubles,
+     * numeric texts are numbers, "true"/"false" are booleans, anything else is a text.
+     */
+    private static JsonNode arg(Field field, JsonNode raw) {
+        if (raw.isIntegralNumber()) return LongNode.valueOf(raw.longValue());
+        if (raw.isNumber()) return number(field, raw);
+        if (raw.isBoolean()) return raw;
+        if (!raw.isTextual()) throw wrong(field, show(raw), "write a number, true/false or a text");
+        var text = raw.asText().strip();
+        if (text.equalsIgnoreCase("true") || text.equalsIgnoreCase("false")) return BooleanNode.valueOf(text.equalsIgnoreCase("true"));
+        var d = decimal(text);
+        if (d == null) return TextNode.valueOf(text);
+        if (text.matches("[-+]?\\d+")) return LongNode.valueOf(d.longValueExact());
+        return number(field, raw);
     }
 
     private static JsonNode number(Field field, JsonNode raw) {

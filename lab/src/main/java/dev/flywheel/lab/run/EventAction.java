@@ -22,6 +22,7 @@ import java.util.List;
  * <tr><td>injected</td><td></td><td>a fault was injected</td></tr>
  * <tr><td>stop</td><td></td><td>the run was stopped early</td></tr>
  * <tr><td>kill</td><td></td><td>the run's process was killed</td></tr>
+ * <tr><td>signal</td><td></td><td>an external trainer was signalled to cut its learning rate (its control.jsonl)</td></tr>
  * </table>
  */
 public enum EventAction {
@@ -34,7 +35,8 @@ public enum EventAction {
     ABORT("abort"),
     INJECTED("injected"),
     STOP("stop"),
-    KILL("kill");
+    KILL("kill"),
+    SIGNAL("signal");
 
     private final String id;
     private final List<String> aliases;

@@ -243,7 +243,7 @@ public final class RecipeRunner {
     }
 
     /** Appends one event to the run's event log (JSON lines), flushed, so doctor can read it without the store. */
-    static void appendEvent(Path file, RunEvent e) {
+    public static void appendEvent(Path file, RunEvent e) {
         try {
             Files.createDirectories(file.getParent());
             String line = Json.MAPPER.writeValueAsString(e) + "\n";
@@ -260,7 +260,7 @@ public final class RecipeRunner {
     }
 
     /** Keeps at most CURVE_POINTS points by dropping every other one when full: an even thinning over the run. */
-    static void addCurvePoint(List<RunResult.CurvePoint> curve, RunResult.CurvePoint p) {
+    public static void addCurvePoint(List<RunResult.CurvePoint> curve, RunResult.CurvePoint p) {
         if (curve.size() >= CURVE_POINTS) {
             var kept = new ArrayList<RunResult.CurvePoint>(CURVE_POINTS);
             for (int i = 0; i < curve.size(); i += 2) kept.add(curve.get(i));

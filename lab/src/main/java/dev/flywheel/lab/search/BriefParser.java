@@ -280,16 +280,17 @@ final class BriefParser {
         }
         var range = RANGE.matcher(spec);
         if (range.matches()) {
-            boolean log = false;
+            boolean log = false, integer = false;
             for (var flag : range.group(3).toLowerCase(Locale.ROOT).split("[\\s,]+")) {
                 switch (flag) {
-                    case "" , "linear", "lin", "uniform", "int", "integer", "scale" -> { }
+                    case "" , "linear", "lin", "uniform", "scale" -> { }
+                    case "int", "integer" -> integer = true;
                     case "log", "logscale", "log-scale", "log-uniform", "loguniform" -> log = true;
                     default -> throw new LabException("\"" + flag + "\" after the range of " + canonical
                             + " is not understood; the range may be followed by \"log\" or \"linear\"");
                 }
             }
-            put(new Dimension.Numeric(canonical, Double.parseDouble(range.group(1)), Double.parseDouble(range.group(2)), log, false));
+            put(new Dimension.Numeric(canonical, Double.parseDouble(range.group(1)), Double.parseDouble(range.group(2)), log, integer));
             return;
         }
         var list = spec;

@@ -37,10 +37,11 @@ public sealed interface Dimension {
         public Numeric {
             var field = leaf(path);
             path = field.path();
-            if (field.type() != Type.INTEGER && field.type() != Type.NUMBER)
+            if (field.type() != Type.INTEGER && field.type() != Type.NUMBER && field.type() != Type.ARG)
                 throw new LabException(path + " is " + field.describe() + ", not a number; list its values instead, such as "
                         + path + ": " + String.join(", ", field.choices().isEmpty() ? List.of("true", "false") : field.choices()));
-            integer = field.type() == Type.INTEGER;
+            // a trainer's own setting is whole only when the brief says so ("trainer.args.layers: 2 .. 8 int")
+            integer = field.type() == Type.ARG ? integer : field.type() == Type.INTEGER;
             if (!Double.isFinite(min) || !Double.isFinite(max) || min > max)
                 throw new LabException(path + ": the range " + Values.format(min) + " .. " + Values.format(max)
                         + " is empty; write the smaller bound first");
@@ -92,7 +93,8 @@ public sealed interface Dimension {
 
         @Override
         public String describe() {
-            return path + ": " + bound(min) + " .. " + bound(max) + (log ? " log" : "");
+            return path + ": " + bound(min) + " .. " + bound(max) + (log ? " log" : "")
+                    + (integer && path.startsWith("trainer.args.") ? " int" : "");
         }
 
         private String bound(double x) {

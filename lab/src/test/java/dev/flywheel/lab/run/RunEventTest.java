@@ -19,7 +19,7 @@ class RunEventTest {
         assertThat(List.of(EventKind.values())).extracting(EventKind::id).containsExactly("nan", "spike", "divergence",
                 "grad-spike", "attn-logit-growth", "logit-drift", "inject", "early-stop", "killed");
         assertThat(List.of(EventAction.values())).extracting(EventAction::id).containsExactly("none", "warn", "clip",
-                "skip", "rollback", "rollback+lr-cut", "abort", "injected", "stop", "kill");
+                "skip", "rollback", "rollback+lr-cut", "abort", "injected", "stop", "kill", "signal");
     }
 
     @Test
