@@ -275,6 +275,7 @@ public final class Checkpoint {
         } catch (IllegalArgumentException | ClassCastException | NullPointerException e) {
             throw new CheckpointException(cfgFile + " is corrupt or incomplete: " + e.getMessage());
         }
+        requireStoredParameters(cfg, cfgFile, modelFile);
         var model = new Gpt(cfg, pool);
         readTensors(Safetensors.read(modelFile), cfg, model.layout(), model.params);
         for (float p : model.params) {
@@ -299,6 +300,29 @@ public final class Checkpoint {
             }
         }
         return new Loaded(model, state, m, v, mu);
+    }
+
+    /**
+     * Refuses a config.json that describes a model the weights file cannot hold before anything is allocated for it:
+     * a damaged config could otherwise ask for billions of parameters.
+     */
+    private static void requireStoredParameters(ModelConfig cfg, Path cfgFile, Path modelFile) {
+        ParameterLayout layout;
+        try {
+            layout = new ParameterLayout(cfg);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(cfgFile + " describes a model this engine cannot build (" + e.getMessage()
+                    + "); the checkpoint is corrupt");
+        }
+        long bytes;
+        try {
+            bytes = Files.size(modelFile);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + modelFile + ": " + e.getMessage());
+        }
+        if ((long) Float.BYTES * layout.size() > bytes)
+            throw new CheckpointException(cfgFile + " describes a model of " + layout.size() + " parameters, but "
+                    + modelFile + " has only " + bytes + " bytes; the checkpoint is corrupt or its files are mixed up");
     }
 
     /** Restores a trainer's optimizer moments and counters from a loaded checkpoint. */
@@ -409,7 +433,10 @@ public final class Checkpoint {
     }
 
     private static int i(Map<String, Object> f, String k) {
-        return ((Number) java.util.Objects.requireNonNull(f.get(k), "missing " + k)).intValue();
+        var v = java.util.Objects.requireNonNull(f.get(k), "missing " + k);
+        // intValue() would wrap -2147483649 round to a model of 2^31 tokens
+        if (!(v instanceof Long n) || n != n.intValue()) throw new IllegalArgumentException(k + " must be a whole number, not " + v);
+        return (int) (long) n;
     }
 
     private static float fl(Map<String, Object> f, String k) {
