@@ -212,7 +212,14 @@ public final class Checkpoint {
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
             AtomicFiles.deleteTree(old);
         } catch (IOException e) {
-            throw new CheckpointException("cannot write the checkpoint " + dir + ": " + e.getMessage());
+            try {
+                AtomicFiles.deleteTree(tmp); // a half-written copy would only hold on to the space that ran out
+            } catch (IOException ignored) {
+                // left for the next save, which deletes it first
+            }
+            throw new CheckpointException("cannot write the checkpoint " + dir + " (" + e.getMessage() + "); "
+                    + (stored(dir) != null ? "the previous checkpoint is intact; " : "")
+                    + "free some space or choose another folder, and resume");
         }
     }
 
