@@ -1,9 +1,6 @@
 package dev.flywheel.app;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -27,20 +24,10 @@ final class CliProcess {
         pb.environment().putAll(env);
         process = pb.start();
         process.getOutputStream().close();
-        pump(process.getInputStream(), out);
-        pump(process.getErrorStream(), err);
+        dev.flywheel.engine.ProcessLines.pump(process.getInputStream(), out);
+        dev.flywheel.engine.ProcessLines.pump(process.getErrorStream(), err);
     }
 
-    private static void pump(java.io.InputStream in, List<String> lines) {
-        Thread.ofPlatform().daemon().start(() -> {
-            try (var r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) lines.add(line);
-            } catch (IOException ignored) {
-                // the process is gone
-            }
-        });
-    }
 
     /** kill -9 (or, with {@code signal}, {@code kill -SIGNAL}) of the process, and its exit status once it is gone. */
     int signal(String signal) throws Exception {

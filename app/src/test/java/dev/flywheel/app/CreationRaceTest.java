@@ -1,6 +1,5 @@
 package dev.flywheel.app;
 
-import dev.flywheel.data.TestText;
 import dev.flywheel.lab.Pause;
 import dev.flywheel.lab.store.Store;
 import org.junit.jupiter.api.Test;
@@ -21,33 +20,7 @@ class CreationRaceTest {
 
     @Test
     void theSecondCreatorOfAStudyRefusesEvenWhenTheFirstWasQuicker(@TempDir Path lab) throws Exception {
-        var brief = lab.resolve("brief.md");
-        Files.writeString(brief, """
-                # Race
-
-                ## Objective
-                Lower the validation bits per byte.
-
-                - metric: val_bpb
-
-                ## Constraints
-                - noise_seeds: 2
-
-                ## Search space
-                - optimizer.lr: 0.0003 .. 0.03 log
-
-                ## Baseline
-                - data.source: %s
-                - data.tokenizer: char
-                - model.layers: 1
-                - model.heads: 2
-                - model.dim: 16
-                - model.seq: 16
-                - batch.size: 4
-                - eval.tokens: 1024
-                - budget.kind: steps
-                - budget.amount: 5
-                """.formatted(TestText.shakespeare()));
+        var brief = ResearchCommandTest.brief(lab);
         var go = lab.resolve("go");
         String[] common = {"research", "--lab", lab.toString(), "--brief", brief.toString(), "--study", "race",
                 "--executor", "in-process", "--threads", "1", "--no-scale-check"};

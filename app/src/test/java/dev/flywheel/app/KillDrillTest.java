@@ -1,6 +1,5 @@
 package dev.flywheel.app;
 
-import dev.flywheel.data.TestText;
 import dev.flywheel.lab.journal.ResultsTsv;
 import dev.flywheel.lab.store.DecisionRecord;
 import dev.flywheel.lab.store.MetricPoint;
@@ -28,7 +27,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * lost, none run twice — and its journal, results.tsv and store must agree.
  *
  * <p>The suite kills {@code -Ddrill.kills} times (2 by default); {@code tools/chaos.sh} runs the 20 of the issue.
- * Runs are budgeted in steps and the study in runs, so no clock decides anything; the guard is off, because its
+ * Runs (40 steps) are budgeted in steps and the study in runs, so no clock decides anything; the guard is off, because its
  * state is not in checkpoints and a resumed run must end bitwise where an uninterrupted one ends.
  */
 class KillDrillTest {
@@ -53,40 +52,9 @@ class KillDrillTest {
 
     @BeforeAll
     static void anUninterruptedStudy() throws Exception {
-        brief = lab.resolve("brief.md");
-        Files.writeString(brief, """
-                # Drill
-
-                ## Objective
-                Lower the validation bits per byte of a tiny char model.
-
-                - metric: val_bpb
-
-                ## Constraints
-                - noise_seeds: 2
-                - keep_sigmas: 2
-
-                ## Search space
-                - optimizer.lr: 0.0003 .. 0.03 log
-                - schedule.warmup: 0 .. 40
-                - model.norm: layernorm, rmsnorm
-
-                ## Baseline
-                - data.source: %s
-                - data.tokenizer: char
-                - data.split: hash
-                - model.layers: 1
-                - model.heads: 2
-                - model.dim: 32
-                - model.seq: 32
-                - batch.size: 8
-                - optimizer.lr: 0.001
-                - schedule.warmup: 20
-                - eval.tokens: 4096
-                - budget.kind: steps
-                - budget.amount: 60
-                - guard.policy: off
-                """.formatted(TestText.shakespeare()));
+        // the guard keeps state that checkpoints do not hold: off, a resumed run ends bitwise where an uninterrupted one does
+        brief = ResearchCommandTest.brief(lab);
+        Files.writeString(brief, "- guard.policy: off\n", java.nio.file.StandardOpenOption.APPEND);
         long t0 = System.nanoTime();
         var ref = start("ref", false);
         assertThat(ref.await(600)).as(String.join("\n", ref.tail())).isZero();
