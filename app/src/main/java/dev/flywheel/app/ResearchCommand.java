@@ -122,7 +122,6 @@ final class ResearchCommand implements Callable<Integer> {
     private Thread interruptHint(String name) {
         var labArg = lab == null ? "" : " --lab " + lab;
         return Thread.ofPlatform().unstarted(() -> {
-            System.out.flush();
             System.err.println();
             System.err.println("flywheel: interrupted: study " + name + " stopped where it was and lost nothing; continue "
                     + "it with `flywheel research" + labArg + " --study " + name + " --resume`");

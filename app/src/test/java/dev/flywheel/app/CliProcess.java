@@ -34,7 +34,7 @@ final class CliProcess {
         var children = process.descendants().toList();
         if (signal == null) process.destroyForcibly();
         else new ProcessBuilder("kill", "-" + signal, String.valueOf(process.pid())).inheritIO().start().waitFor();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) throw new AssertionError("the process outlived kill -" + signal);
+        if (!process.waitFor(180, TimeUnit.SECONDS)) throw new AssertionError("the process outlived kill -" + signal);
         for (var c : children) c.onExit().orTimeout(30, TimeUnit.SECONDS).join();
         return process.exitValue();
     }

@@ -282,9 +282,10 @@ public final class Checkpoint {
         } catch (IllegalArgumentException | ClassCastException | NullPointerException e) {
             throw new CheckpointException(cfgFile + " is corrupt or incomplete: " + e.getMessage());
         }
-        requireStoredParameters(cfg, cfgFile, modelFile);
+        var weights = Safetensors.read(modelFile);
+        requireStoredParameters(cfg, cfgFile, weights, modelFile);
         var model = new Gpt(cfg, pool);
-        readTensors(Safetensors.read(modelFile), cfg, model.layout(), model.params);
+        readTensors(weights, cfg, model.layout(), model.params);
         for (float p : model.params) {
             if (!Float.isFinite(p)) throw new CheckpointException(modelFile + " holds NaN or infinite weights");
         }
@@ -313,7 +314,7 @@ public final class Checkpoint {
      * Refuses a config.json that describes a model the weights file cannot hold before anything is allocated for it:
      * a damaged config could otherwise ask for billions of parameters.
      */
-    private static void requireStoredParameters(ModelConfig cfg, Path cfgFile, Path modelFile) {
+    private static void requireStoredParameters(ModelConfig cfg, Path cfgFile, Safetensors weights, Path modelFile) {
         ParameterLayout layout;
         try {
             layout = new ParameterLayout(cfg);
@@ -321,15 +322,10 @@ public final class Checkpoint {
             throw new CheckpointException(cfgFile + " describes a model this engine cannot build (" + e.getMessage()
                     + "); the checkpoint is corrupt");
         }
-        long bytes;
-        try {
-            bytes = Files.size(modelFile);
-        } catch (IOException e) {
-            throw new CheckpointException("cannot read " + modelFile + ": " + e.getMessage());
-        }
-        if ((long) Float.BYTES * layout.size() > bytes)
+        long stored = weights.entries().values().stream().mapToLong(Safetensors.Entry::elements).sum();
+        if (layout.size() > stored)
             throw new CheckpointException(cfgFile + " describes a model of " + layout.size() + " parameters, but "
-                    + modelFile + " has only " + bytes + " bytes; the checkpoint is corrupt or its files are mixed up");
+                    + modelFile + " holds only " + stored + "; the checkpoint is corrupt or its files are mixed up");
     }
 
     /** Restores a trainer's optimizer moments and counters from a loaded checkpoint. */
