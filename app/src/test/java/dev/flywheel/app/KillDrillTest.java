@@ -36,6 +36,7 @@ class KillDrillTest {
     static Path lab;
     static Path brief;
     static List<ResultsTsv.Row> reference;
+    /** How long the reference study took once its first run trained (its start-up and JIT warm-up left out). */
     static double referenceSeconds;
 
     static List<String> research(String study, boolean resume) {
@@ -55,8 +56,9 @@ class KillDrillTest {
         // the guard keeps state that checkpoints do not hold: off, a resumed run ends bitwise where an uninterrupted one does
         brief = ResearchCommandTest.brief(lab);
         Files.writeString(brief, "- guard.policy: off\n", java.nio.file.StandardOpenOption.APPEND);
-        long t0 = System.nanoTime();
         var ref = start("ref", false);
+        awaitLine(ref, "· step ");
+        long t0 = System.nanoTime();
         assertThat(ref.await(600)).as(String.join("\n", ref.tail())).isZero();
         referenceSeconds = (System.nanoTime() - t0) / 1e9;
         reference = ResultsTsv.read(lab.resolve("studies/ref/results.tsv"));
@@ -70,10 +72,17 @@ class KillDrillTest {
         int killed = 0;
         var moments = new ArrayList<String>();
         for (int i = 0; i < kills; i++) {
-            // spread over the study's life: on average a kill per 1/kills of it, and some during start-up
-            long delayMs = 500 + random.nextLong((long) (2000 * referenceSeconds / kills) + 3000);
+            // spread over the study's life: one kill in four during start-up (before its first run), the others
+            // once a run trains, on average one per 1/kills of the study's work (start-up and JIT warm-up are not work)
+            boolean early = random.nextInt(4) == 0;
+            long delayMs = early ? random.nextLong(3000) : random.nextLong((long) (2000 * referenceSeconds / kills) + 1);
             // resumed once its settings are written: a kill before that leaves nothing to resume
             var p = start("k", Files.exists(lab.resolve("studies/k/study.json")));
+            if (!early && !awaitLine(p, "· step ")) {
+                assertThat(p.process.exitValue()).as(String.join("\n", p.tail())).isZero();
+                moments.add("ended on its own");
+                break;
+            }
             if (p.process.waitFor(delayMs, java.util.concurrent.TimeUnit.MILLISECONDS)) {
                 assertThat(p.process.exitValue()).as(String.join("\n", p.tail())).isZero();
                 moments.add("ended on its own before " + delayMs + " ms");
@@ -81,7 +90,8 @@ class KillDrillTest {
             }
             p.signal(null);
             killed++;
-            moments.add(String.format("kill %d at %.1f s: %s", killed, delayMs / 1000.0, where("k")));
+            moments.add(String.format("kill %d %s %.1f s: %s", killed, early ? "during start-up, at" : "once a run trained, +",
+                    delayMs / 1000.0, where("k")));
         }
         var last = start("k", Files.exists(lab.resolve("studies/k/study.json")));
         assertThat(last.await(600)).as(String.join("\n", last.tail())).isZero();
@@ -95,26 +105,31 @@ class KillDrillTest {
     void sigintStopsTheStudyCleanlyAndItResumes() throws Exception {
         var p = start("int", false);
         var store = lab.resolve("flywheel.db");
-        // interrupt while a run trains
-        long deadline = System.nanoTime() + 300_000_000_000L;
-        while (!where("int").contains("training")) {
-            assertThat(p.process.isAlive()).as(String.join("\n", p.tail())).isTrue();
-            assertThat(System.nanoTime()).as("a run started").isLessThan(deadline);
-            Thread.sleep(100);
-        }
-        Thread.sleep(700);
+        // interrupt while the first run trains (its progress lines say so; polling the store would contend for its lock)
+        assertThat(awaitLine(p, "· step ")).as(String.join("\n", p.tail())).isTrue();
         int status = p.signal("INT");
         assertThat(status).as("the exit status of a process ended by SIGINT").isEqualTo(130);
         Thread.sleep(50);
-        var said = p.err.stream().filter(l -> l.startsWith("flywheel: ")).toList();
+        var said = p.err.stream().filter(l -> l.startsWith("flywheel: interrupted")).toList();
         assertThat(said).as(String.join("\n", p.err)).hasSize(1);
-        assertThat(said.getFirst()).contains("interrupted", "study int", "--study int --resume");
+        assertThat(said.getFirst()).contains("study int", "lost nothing", "--study int --resume");
         assertThat(String.join("\n", p.err)).doesNotContain("Exception", "\tat ");
         assertThat(Files.exists(store)).isTrue();
 
         var resumed = start("int", true);
         assertThat(resumed.await(600)).as(String.join("\n", resumed.tail())).isZero();
         assertSameAsReference("int");
+    }
+
+    /** Waits until the process prints a line containing {@code text}; false if it ended first. */
+    static boolean awaitLine(CliProcess p, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + 600_000_000_000L;
+        while (p.out.stream().noneMatch(l -> l.contains(text))) {
+            if (!p.process.isAlive()) return false;
+            assertThat(System.nanoTime()).as("waiting for '" + text + "'").isLessThan(deadline);
+            Thread.sleep(20);
+        }
+        return true;
     }
 
     /** Where a study stands: runs recorded, and whether one is training. */
