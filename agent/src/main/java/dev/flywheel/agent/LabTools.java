@@ -2,6 +2,7 @@ package dev.flywheel.agent;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.flywheel.data.DataException;
 import dev.flywheel.engine.CheckpointException;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.search.Change;
@@ -156,7 +157,7 @@ final class LabTools {
             };
         } catch (ArgumentException e) {
             return error(name, name + " was not run: " + e.getMessage());
-        } catch (LabException | CheckpointException | IllegalArgumentException e) {
+        } catch (LabException | CheckpointException | DataException | IllegalArgumentException e) {
             return error(name, name + " failed: " + e.getMessage());
         } catch (RuntimeException e) {
             return error(name, name + " failed with an internal error (" + e.getClass().getSimpleName() + ": "
@@ -323,8 +324,11 @@ final class LabTools {
             seeds = s.asInt();
             if (seeds < 2 || seeds > 10) throw new ArgumentException("\"seeds\" must be from 2 to 10, not " + seeds);
         }
+        int before = study.record().runs().size();
         // the held-out test figures stay out of what the model sees, as everywhere else
-        return ok(REPLICATE, write(study.replicate(seeds).toMap(false)), true);
+        var report = write(study.replicate(seeds).toMap(false));
+        // with nothing kept there is nothing to replicate, and nothing ran
+        return ok(REPLICATE, report, study.record().runs().size() > before);
     }
 
     private Outcome finish(JsonNode args) {

@@ -3,6 +3,8 @@ package dev.flywheel.app;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import dev.flywheel.lab.journal.ResearcherText;
+
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -29,8 +31,9 @@ final class Output {
         return json ? System.err : System.out;
     }
 
+    /** One or more lines for people; what they show may come from a researcher, so nothing in it drives the terminal. */
     void say(String format, Object... args) {
-        human().println(String.format(Locale.ROOT, format, args));
+        human().println(ResearcherText.printable(String.format(Locale.ROOT, format, args)));
     }
 
     /** Prints the result object as the last stdout line when --json is set. */

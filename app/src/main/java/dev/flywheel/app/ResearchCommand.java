@@ -98,13 +98,35 @@ final class ResearchCommand implements Callable<Integer> {
                     resume ? " (resumed)" : "");
             o.say("journal: %s", settings.dir().resolve(Study.JOURNAL));
             Conclusion c;
+            var interrupted = interruptHint(settings.name());
+            Runtime.getRuntime().addShutdownHook(interrupted);
             try (var theStudy = Study.open(settings, resume, s, ex, progress)) {
                 c = StudyLoop.run(theStudy, theResearcher);
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(interrupted);
+                } catch (IllegalStateException shuttingDown) {
+                    // interrupted: the hint is on its way
+                }
             }
             progress.endLine();
             report(o, c);
             return 0;
         }
+    }
+
+    /**
+     * What Ctrl-C (SIGINT) or a plain kill leaves on the screen: the study is safe as it is — every write is
+     * crash-safe, and the run in training resumes from its last checkpoint — and how to continue it.
+     */
+    private Thread interruptHint(String name) {
+        var labArg = lab == null ? "" : " --lab " + lab;
+        return Thread.ofPlatform().unstarted(() -> {
+            System.err.println();
+            System.err.println("flywheel: interrupted: study " + name + " stopped where it was and lost nothing; continue "
+                    + "it with `flywheel research" + labArg + " --study " + name + " --resume`");
+            System.err.flush();
+        });
     }
 
     private StudySettings newSettings(Lab labDir, int perRun, String researcherId) {

@@ -2,6 +2,7 @@ package dev.flywheel.app;
 
 import dev.flywheel.data.Progress;
 import dev.flywheel.lab.exec.RunWatcher;
+import dev.flywheel.lab.journal.ResearcherText;
 import dev.flywheel.lab.run.RunEvent;
 import dev.flywheel.lab.study.ExperimentResult;
 import dev.flywheel.lab.study.StudyListener;
@@ -183,7 +184,7 @@ final class StudyProgress implements StudyListener {
     }
 
     static String clip(String s, int n) {
-        var t = s.replaceAll("\\s+", " ").strip();
+        var t = ResearcherText.line(s);
         return t.length() <= n ? t : t.substring(0, n - 1) + "…";
     }
 }

@@ -212,7 +212,14 @@ public final class Checkpoint {
             Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
             AtomicFiles.deleteTree(old);
         } catch (IOException e) {
-            throw new CheckpointException("cannot write the checkpoint " + dir + ": " + e.getMessage());
+            try {
+                AtomicFiles.deleteTree(tmp); // a half-written copy would only hold on to the space that ran out
+            } catch (IOException ignored) {
+                // left for the next save, which deletes it first
+            }
+            throw new CheckpointException("cannot write the checkpoint " + dir + " (" + e.getMessage() + "); "
+                    + (stored(dir) != null ? "the previous checkpoint is intact; " : "")
+                    + "free some space or choose another folder, and resume");
         }
     }
 
@@ -275,8 +282,10 @@ public final class Checkpoint {
         } catch (IllegalArgumentException | ClassCastException | NullPointerException e) {
             throw new CheckpointException(cfgFile + " is corrupt or incomplete: " + e.getMessage());
         }
+        var weights = Safetensors.read(modelFile);
+        requireStoredParameters(cfg, cfgFile, weights, modelFile);
         var model = new Gpt(cfg, pool);
-        readTensors(Safetensors.read(modelFile), cfg, model.layout(), model.params);
+        readTensors(weights, cfg, model.layout(), model.params);
         for (float p : model.params) {
             if (!Float.isFinite(p)) throw new CheckpointException(modelFile + " holds NaN or infinite weights");
         }
@@ -299,6 +308,24 @@ public final class Checkpoint {
             }
         }
         return new Loaded(model, state, m, v, mu);
+    }
+
+    /**
+     * Refuses a config.json that describes a model the weights file cannot hold before anything is allocated for it:
+     * a damaged config could otherwise ask for billions of parameters.
+     */
+    private static void requireStoredParameters(ModelConfig cfg, Path cfgFile, Safetensors weights, Path modelFile) {
+        ParameterLayout layout;
+        try {
+            layout = new ParameterLayout(cfg);
+        } catch (IllegalArgumentException e) {
+            throw new CheckpointException(cfgFile + " describes a model this engine cannot build (" + e.getMessage()
+                    + "); the checkpoint is corrupt");
+        }
+        long stored = weights.entries().values().stream().mapToLong(Safetensors.Entry::elements).sum();
+        if (layout.size() > stored)
+            throw new CheckpointException(cfgFile + " describes a model of " + layout.size() + " parameters, but "
+                    + modelFile + " holds only " + stored + "; the checkpoint is corrupt or its files are mixed up");
     }
 
     /** Restores a trainer's optimizer moments and counters from a loaded checkpoint. */
@@ -409,7 +436,10 @@ public final class Checkpoint {
     }
 
     private static int i(Map<String, Object> f, String k) {
-        return ((Number) java.util.Objects.requireNonNull(f.get(k), "missing " + k)).intValue();
+        var v = java.util.Objects.requireNonNull(f.get(k), "missing " + k);
+        // intValue() would wrap -2147483649 round to a model of 2^31 tokens
+        if (!(v instanceof Long n) || n != n.intValue()) throw new IllegalArgumentException(k + " must be a whole number, not " + v);
+        return (int) (long) n;
     }
 
     private static float fl(Map<String, Object> f, String k) {

@@ -115,8 +115,10 @@ public final class Json {
     }
 
     private static final class Parser {
+        /** Deeper than any file Flywheel writes; a recursive parser must stop before the stack does. */
+        static final int MAX_DEPTH = 256;
         final String s;
-        int i;
+        int i, depth;
 
         Parser(String s) {
             this.s = s;
@@ -133,15 +135,21 @@ public final class Json {
         Object value() {
             if (i >= s.length()) throw error("unexpected end");
             char c = s.charAt(i);
+            if ((c == '{' || c == '[') && ++depth > MAX_DEPTH) throw error("nested more than " + MAX_DEPTH + " deep");
             return switch (c) {
-                case '{' -> object();
-                case '[' -> array();
+                case '{' -> nested(object());
+                case '[' -> nested(array());
                 case '"' -> string();
                 case 't' -> literal("true", Boolean.TRUE);
                 case 'f' -> literal("false", Boolean.FALSE);
                 case 'n' -> literal("null", null);
                 default -> number();
             };
+        }
+
+        private Object nested(Object value) {
+            depth--;
+            return value;
         }
 
         Object literal(String word, Object v) {
@@ -212,7 +220,8 @@ public final class Json {
                         case 'b' -> sb.append('\b');
                         case 'f' -> sb.append('\f');
                         case 'u' -> {
-                            if (i + 4 > s.length()) throw error("bad unicode escape");
+                            if (i + 4 > s.length() || !s.substring(i, i + 4).chars().allMatch(h -> Character.digit(h, 16) >= 0))
+                                throw error("bad unicode escape");
                             sb.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
                             i += 4;
                         }

@@ -106,10 +106,22 @@ public final class Safetensors {
             List<?> shapeList = (List<?>) m.get("shape");
             List<?> off = (List<?>) m.get("data_offsets");
             int[] shape = new int[shapeList.size()];
-            for (int i = 0; i < shape.length; i++) shape[i] = ((Number) shapeList.get(i)).intValue();
+            for (int i = 0; i < shape.length; i++) {
+                long d = ((Number) shapeList.get(i)).longValue();
+                // a negative or overflowing shape could match its byte count after wrapping around
+                if (d < 0 || d > Integer.MAX_VALUE || !(shapeList.get(i) instanceof Long))
+                    throw new CheckpointException(path + " is corrupt: tensor '" + name + "' has the impossible shape " + shapeList);
+                shape[i] = (int) d;
+            }
             long begin = ((Number) off.get(0)).longValue(), end = ((Number) off.get(1)).longValue();
             var e = new Entry(name, dtype, shape, begin, end);
             int width = width(dtype);
+            long elements = 1;
+            for (int d : shape) {
+                if (d != 0 && elements > Long.MAX_VALUE / 8 / d)
+                    throw new CheckpointException(path + " is corrupt: tensor '" + name + "' has the impossible shape " + shapeList);
+                elements *= d;
+            }
             if (begin < 0 || end < begin || end > dataLen) {
                 throw new CheckpointException(path + " is truncated or corrupt: tensor '" + name + "' ends at byte " + end
                         + " but the data section has " + dataLen + " bytes");

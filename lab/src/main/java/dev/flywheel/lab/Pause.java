@@ -8,11 +8,12 @@ import java.util.Map;
  * exact moment — in the middle of writing the journal, between finishing a run and deciding on it — rather than
  * at a moment chosen by the clock. Off unless the environment variable {@value #ENV} names points, as
  * {@code name:n,name:n} (stop the n-th time {@code name} is reached). On reaching one, the process prints
- * {@code @flywheel-paused name n} on stderr and sleeps until it is killed.
+ * {@code @flywheel-paused name n} on stderr and sleeps until it is killed — or, when {@value #UNTIL} names a file,
+ * until that file exists, so that a test can let another process act in between and then go on.
  */
 public final class Pause {
 
-    public static final String ENV = "FLYWHEEL_PAUSE_AT";
+    public static final String ENV = "FLYWHEEL_PAUSE_AT", UNTIL = "FLYWHEEL_PAUSE_UNTIL";
     private static final Map<String, Integer> AT = parse(System.getenv(ENV));
     private static final Map<String, Integer> REACHED = new HashMap<>();
 
@@ -35,11 +36,12 @@ public final class Pause {
         if (n != target) return;
         System.err.println("@flywheel-paused " + name + " " + n);
         System.err.flush();
-        while (true) {
+        var until = System.getenv(UNTIL);
+        while (until == null || !java.nio.file.Files.exists(java.nio.file.Path.of(until))) {
             try {
-                Thread.sleep(60_000);
+                Thread.sleep(until == null ? 60_000 : 20);
             } catch (InterruptedException e) {
-                // only a kill ends the wait
+                // only a kill, or the file, ends the wait
             }
         }
     }

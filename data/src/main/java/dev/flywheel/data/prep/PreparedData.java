@@ -55,13 +55,14 @@ public final class PreparedData {
             throw new DataException(dir + " was prepared by another version of Flywheel (format " + meta.path("format").asText() + " version "
                     + meta.path("version").asText() + "); prepare the data again");
         }
-        Tokenizer tokenizer = Tokenizer.load(dir.resolve(meta.path("tokenizer_file").asText(DataPrep.TOKENIZER)));
+        Tokenizer tokenizer = Tokenizer.load(member(dir, metaFile, meta.path("tokenizer_file").asText(DataPrep.TOKENIZER)));
         PrepSummary summary;
         try {
             summary = Json.MAPPER.treeToValue(meta.get("summary"), PrepSummary.class);
         } catch (IOException | IllegalArgumentException e) {
             throw new DataException(metaFile + " has a damaged summary (" + e.getMessage() + "); prepare the data again", e);
         }
+        if (summary == null) throw new DataException(metaFile + " has no summary; prepare the data again");
         if (!tokenizer.hash().equals(summary.tokenizerHash())) {
             throw new DataException("the tokenizer in " + dir + " is not the one the shards were made with; prepare the data again");
         }
@@ -69,7 +70,7 @@ public final class PreparedData {
         for (Split split : Split.values()) {
             var list = new ArrayList<Shard>();
             for (JsonNode name : meta.path("shards").path(split.label())) {
-                Shard shard = Shard.open(dir.resolve(name.asText()));
+                Shard shard = Shard.open(member(dir, metaFile, name.asText()));
                 if (!shard.tokenizerHash().equals(tokenizer.hash()) || shard.vocabSize() != tokenizer.vocabSize() || shard.split() != split) {
                     throw new DataException("shard " + shard.file() + " does not belong to this data directory (other tokenizer or split); prepare the data again");
                 }
@@ -78,6 +79,23 @@ public final class PreparedData {
             shards.put(split, List.copyOf(list));
         }
         return new PreparedData(dir, meta, tokenizer, summary, shards);
+    }
+
+    /**
+     * A file meta.json names, which must be a plain file name inside the directory: a damaged or hand-edited
+     * meta.json must not make the lab read {@code ../../elsewhere} or fail on a name no file system accepts.
+     */
+    private static Path member(Path dir, Path metaFile, String name) {
+        if (name.isEmpty() || name.equals(".") || name.equals("..") || name.indexOf('/') >= 0 || name.indexOf('\\') >= 0
+                || name.indexOf('\0') >= 0)
+            throw new DataException(metaFile + " names the file '" + name.replaceAll("\\p{Cntrl}", "?")
+                    + "', which is not a file of this directory; prepare the data again");
+        try {
+            return dir.resolve(name);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new DataException(metaFile + " names a file this system cannot open (" + e.getReason()
+                    + "); prepare the data again");
+        }
     }
 
     public Path directory() {

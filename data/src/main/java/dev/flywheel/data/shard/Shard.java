@@ -88,6 +88,10 @@ public final class Shard {
         if ((width != 2 && width != 4) || vocab < 1 || count < 0 || docs < 0 || headerLength < ShardFormat.FIXED_HEADER) {
             throw corrupt(file, "impossible header values");
         }
+        // counts a damaged header declares must fit the file before they are multiplied or allocated
+        if (count > size / width) throw corrupt(file, "truncated: the header promises " + count + " tokens");
+        if (docs > (headerLength - ShardFormat.FIXED_HEADER) / 14)
+            throw corrupt(file, "the header promises " + docs + " documents, more than its index can hold");
         long expected = headerLength + count * width + ShardFormat.TRAILER;
         if (size != expected) {
             throw corrupt(file, size < expected ? "truncated: " + size + " bytes, the header promises " + expected

@@ -63,6 +63,14 @@ final class Units {
     }
 
     private static Parsed parse(String text) {
+        try {
+            return parseNumbers(text);
+        } catch (NumberFormatException | ArithmeticException e) { // 1.3e214748364812: an exponent past what a number holds
+            throw new LabException("budget \"" + text.strip() + "\" is not a number Flywheel can hold; " + FORMS);
+        }
+    }
+
+    private static Parsed parseNumbers(String text) {
         if (text == null || text.isBlank())
             throw new LabException("the budget is empty; " + FORMS);
         var s = text.strip();

@@ -88,10 +88,10 @@ public final class Journal {
 
     /** Appends a note (numbered by the store) unless it is already there. */
     public synchronized boolean appendNote(NoteRecord note) {
-        var text = "> **Note " + note.seq() + "** from " + note.author()
+        var text = "> **Note " + note.seq() + "** from " + ResearcherText.markdownLine(note.author())
                 + (note.run() == null ? "" : " on `" + note.run() + "`")
                 + (note.recordedAt() == null ? "" : ", " + TIME.format(note.recordedAt())) + ":\n"
-                + quote(note.body()) + "\n";
+                + quote(note.byLab() ? note.body() : ResearcherText.markdown(note.body())) + "\n";
         return block("note " + note.seq(), text);
     }
 
@@ -165,12 +165,16 @@ public final class Journal {
     private String run(RunEntry e) {
         var out = new StringBuilder("## Run ").append(e.ordinal()).append(" · `").append(e.runId()).append("` · ")
                 .append(e.resultStatus()).append("\n\n");
-        out.append("Proposed by **").append(orDash(e.proposer())).append("**");
+        out.append("Proposed by **").append(orDash(ResearcherText.markdownLine(e.proposer()))).append("**");
         if (e.hypothesis() != null && !e.hypothesis().isBlank())
-            out.append(":\n\n").append(quote(e.hypothesis())).append("\n\n");
+            out.append(":\n\n").append(quote(ResearcherText.markdown(e.hypothesis()))).append("\n\n");
         else out.append(".\n\n");
         if (e.diff().isEmpty()) out.append("Recipe: the starting recipe, unchanged.\n\n");
-        else out.append("```\n").append(String.join("\n", e.diff())).append("\n```\n\n");
+        else {
+            var lines = e.diff().stream().map(ResearcherText::line).toList();
+            var fence = "`".repeat(Math.max(3, longestRun(String.join("\n", lines), '`') + 1));
+            out.append(fence).append('\n').append(String.join("\n", lines)).append('\n').append(fence).append("\n\n");
+        }
         out.append("Result: ");
         if (e.status().evaluated() && e.metric() != null) {
             out.append("**").append(metric.id()).append(' ').append(fixed(e.metric())).append("**");
@@ -219,6 +223,12 @@ public final class Journal {
 
     private static String quote(String text) {
         return text.strip().lines().map(l -> l.isBlank() ? ">" : "> " + l).reduce((a, b) -> a + "\n" + b).orElse(">");
+    }
+
+    private static int longestRun(String s, char c) {
+        int longest = 0, run = 0;
+        for (int i = 0; i < s.length(); i++) longest = Math.max(longest, run = s.charAt(i) == c ? run + 1 : 0);
+        return longest;
     }
 
     private static String orDash(String s) {

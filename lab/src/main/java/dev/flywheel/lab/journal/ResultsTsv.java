@@ -108,6 +108,6 @@ public final class ResultsTsv {
 
     /** Tabs and newlines would break the row; hypotheses written by a model contain both. */
     private static String clean(String text) {
-        return text == null ? "" : text.replaceAll("[\\t\\r\\n]+", " ").strip();
+        return text == null ? "" : ResearcherText.line(text);
     }
 }

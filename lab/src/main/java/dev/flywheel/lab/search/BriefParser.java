@@ -233,7 +233,12 @@ final class BriefParser {
     private static long count(String value, String key) {
         var m = Pattern.compile("(" + NUM + ")\\s*([kKmMgGbB]?)").matcher(value.replace("_", "").replace(",", ""));
         if (!m.matches()) throw new LabException(key + " must be a count such as 5M, 500k or 5000000 (got " + value + ")");
-        var n = new BigDecimal(m.group(1));
+        BigDecimal n;
+        try {
+            n = new BigDecimal(m.group(1));
+        } catch (NumberFormatException e) { // an exponent past what a number holds
+            throw new LabException(key + " must be a count such as 5M, 500k or 5000000 (got " + value + ")");
+        }
         n = switch (m.group(2).toLowerCase(Locale.ROOT)) {
             case "k" -> n.scaleByPowerOfTen(3);
             case "m" -> n.scaleByPowerOfTen(6);

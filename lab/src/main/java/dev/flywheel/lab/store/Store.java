@@ -110,8 +110,8 @@ public final class Store {
             }
             flyway.migrate();
         } catch (FlywayException | JdbiException e) {
-            throw new LabException("store " + jdbcUrl + " cannot be opened (" + firstLine(e) + "); check the URL, that "
-                    + "the database is reachable and writable, and that it was not made by a newer Flywheel", e);
+            throw new LabException("store " + jdbcUrl + " cannot be opened (" + firstLine(e) + "); " + advice(jdbcUrl, e,
+                    "check the URL, that the database is reachable and writable, and that it was not made by a newer Flywheel"), e);
         }
         return new Store(jdbcUrl, jdbi, clock);
     }
@@ -500,8 +500,38 @@ public final class Store {
     }
 
     private LabException failure(String what, Exception e) {
-        return new LabException("store " + url + " could not " + what + " (" + firstLine(e)
-                + "); check that the disk has space and that the database is reachable", e);
+        return new LabException("store " + url + " could not " + what + " (" + firstLine(e) + "); "
+                + advice(url, e, "check that the disk has space and that the database is reachable"), e);
+    }
+
+    /**
+     * What to do about a store error: for a full disk or a damaged SQLite file, the specific way out; else
+     * {@code otherwise}.
+     */
+    public static String advice(String url, Throwable e, String otherwise) {
+        var text = firstLine(e);
+        if (text.contains("SQLITE_FULL") || text.contains("No space left") || text.contains("SQLITE_IOERR") && nearlyFull(url))
+            return "the disk is full: free some space and run the command again (what the store held before is intact)";
+        if (url.startsWith("jdbc:sqlite:") && (text.contains("SQLITE_CORRUPT") || text.contains("SQLITE_NOTADB"))) {
+            var file = url.substring("jdbc:sqlite:".length());
+            // .dump, not .recover: Debian's sqlite3 3.40 fails .recover on these files, .dump saves every readable row
+            return "the file is damaged: move it aside and copy out what SQLite can still read with `mv " + file + " "
+                    + file + ".damaged; [ -e " + file + "-wal ] && mv " + file + "-wal " + file + ".damaged-wal; sqlite3 "
+                    + file + ".damaged .dump | sqlite3 " + file + "`, then resume (a study whose rows were lost cannot "
+                    + "resume, but its folder keeps its journal.md, results.tsv and runs)";
+        }
+        return otherwise;
+    }
+
+    /** Whether the disk under a SQLite store has less than a megabyte left: SQLite reports that as an I/O error too. */
+    private static boolean nearlyFull(String url) {
+        if (!url.startsWith("jdbc:sqlite:")) return false;
+        try {
+            var dir = Path.of(url.substring("jdbc:sqlite:".length())).toAbsolutePath().getParent();
+            return dir != null && Files.getFileStore(dir).getUsableSpace() < 1 << 20;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     private static LabException noStudy(String name) {

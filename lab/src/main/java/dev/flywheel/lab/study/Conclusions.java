@@ -2,7 +2,9 @@ package dev.flywheel.lab.study;
 
 import dev.flywheel.data.prep.DataCache;
 import dev.flywheel.lab.Json;
+import dev.flywheel.lab.journal.ResearcherText;
 import dev.flywheel.lab.journal.Summary;
+import dev.flywheel.lab.store.NoteRecord;
 import dev.flywheel.lab.store.Role;
 
 import java.io.IOException;
@@ -63,7 +65,7 @@ final class Conclusions {
                         s.threads(), s.metric());
                 if (test != null) c.ledger().testMetric(best.id(), test);
             } catch (RuntimeException e) {
-                c.note().accept("study", "the held-out test of " + best.id() + " failed: " + e.getMessage());
+                c.note().accept(NoteRecord.STUDY, "the held-out test of " + best.id() + " failed: " + e.getMessage());
             }
         }
         var bestFile = s.dir().resolve(Study.BEST_RECIPE);
@@ -73,7 +75,7 @@ final class Conclusions {
         if (scale != null) text.append(ScaleCheck.NOTE).append(scale).append("\n\n");
         if (replication != null) text.append(replication.headline()).append("\n\n");
         if (summary != null && !summary.isBlank())
-            text.append("From the researcher (").append(s.researcher()).append("):\n\n").append(summary.strip());
+            text.append("From the researcher (").append(s.researcher()).append("):\n\n").append(ResearcherText.markdown(summary.strip()));
         h = c.ledger().history();
         c.journal().summary(new Summary(s.metric(), h.endedRuns(), st.kept().size(), st.baselineRun(),
                 st.baselineMetric(), st.bestRun(), st.bestMetric(), st.noise().used(), st.keptLines(), bestFile, test,
@@ -124,7 +126,7 @@ final class Conclusions {
         var text = "Exported the starting recipe as " + Study.BEST_RECIPE + ": the kept changes " + (verdict.outcome()
                 == ScaleCheck.Outcome.INCONCLUSIVE ? "could not be checked at scale (a scale run failed)" : "did not hold "
                 + "at scale") + ". The small-scale best is in " + Study.CANDIDATE_RECIPE + ".";
-        if (c.ledger().history().notes().stream().noneMatch(n -> n.body().equals(text))) c.note().accept("study", text);
+        if (c.ledger().history().notes().stream().noneMatch(n -> n.body().equals(text))) c.note().accept(NoteRecord.STUDY, text);
         return c.settings().start();
     }
 

@@ -6,6 +6,7 @@ import dev.flywheel.lab.Metric;
 import dev.flywheel.lab.decide.PairedGain;
 import dev.flywheel.lab.recipe.Recipe;
 import dev.flywheel.lab.store.NewRun;
+import dev.flywheel.lab.store.NoteRecord;
 import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunRecord;
 
@@ -231,6 +232,6 @@ final class Replication {
 
     private static void note(Conclusions.Context c, String text) {
         boolean noted = c.ledger().history().notes().stream().anyMatch(n -> n.body().startsWith(SKIPPED));
-        if (!noted) c.note().accept("study", text);
+        if (!noted) c.note().accept(NoteRecord.STUDY, text);
     }
 }

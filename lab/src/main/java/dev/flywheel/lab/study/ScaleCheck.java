@@ -6,6 +6,7 @@ import dev.flywheel.lab.search.Change;
 import dev.flywheel.lab.store.Decision;
 import dev.flywheel.lab.store.DecisionRecord;
 import dev.flywheel.lab.store.NewRun;
+import dev.flywheel.lab.store.NoteRecord;
 import dev.flywheel.lab.store.Role;
 import dev.flywheel.lab.store.RunRecord;
 
@@ -28,7 +29,7 @@ import java.util.Objects;
  */
 final class ScaleCheck {
 
-    static final String PROPOSER = "scale-check", ONE_SIZE = "scale-confirm", NOTE = "Scale check: ";
+    static final String PROPOSER = NoteRecord.SCALE_CHECK, ONE_SIZE = "scale-confirm", NOTE = "Scale check: ";
 
     private ScaleCheck() {
     }

@@ -97,8 +97,11 @@ public final class Study implements Lab, AutoCloseable {
         var s = settings;
         // before anything of the study is read for writing: a second writer would rerun the first's runs
         boolean existed = java.nio.file.Files.isDirectory(s.dir());
+        dev.flywheel.lab.Pause.at("study-checked"); // a test lets another process create the same study here
         var lock = StudyLock.acquire(s.dir(), s.name());
         try {
+            // checked again under the lock: another process may have created this new study since the check above
+            if (!resume) StudySettings.forOpening(s, false, store.study(s.name()).isPresent());
             // a bad corpus is refused before the new study is written, so the same name can be used again
             var data = new DataCache(s.cacheRoot()).prepare(s.start().data().source(), RecipeRunner.prepSettings(s.start().data()),
                     listener.dataProgress());
@@ -112,8 +115,9 @@ public final class Study implements Lab, AutoCloseable {
             else study.journal.reconcile(study.now());
             return study;
         } catch (RuntimeException | Error e) {
-            lock.close();
+            // removed while still locked, so that no other process can be holding a lock on the file that goes
             if (!existed && !StudySettings.exists(s.dir())) StudyLock.removeEmpty(s.dir()); // leave no trace of it
+            lock.close();
             throw e;
         }
     }

@@ -35,12 +35,15 @@ final class StudyLock implements AutoCloseable {
 
     private final Path key;
     private final FileChannel channel;
+    /** The lock file's inode when it was opened (null where the file system has none). */
+    private final Object inode;
     private final FileLock lock;
 
-    private StudyLock(Path key, FileChannel channel, FileLock lock) {
+    private StudyLock(Path key, FileChannel channel, FileLock lock, Object inode) {
         this.key = key;
         this.channel = channel;
         this.lock = lock;
+        this.inode = inode;
     }
 
     /**
@@ -49,6 +52,33 @@ final class StudyLock implements AutoCloseable {
      * @throws LabException when another process (or another open study object in this one) holds it, naming its pid
      */
     static StudyLock acquire(Path studyDir, String name) {
+        // a refused new study deletes its folder, lock file included, while it holds the lock: whoever opened that
+        // file meanwhile locks a file no longer in the folder, sees it, and starts again on the one there now
+        for (int attempt = 0; attempt < 4; attempt++) {
+            var lock = tryAcquire(studyDir, name);
+            if (lock.holdsThePath()) return lock;
+            lock.close();
+        }
+        throw new LabException("study " + name + " is being created and removed by other processes at once; try again");
+    }
+
+    /**
+     * Whether the lock file in the study folder is still the file this lock holds. Compared by inode, through stat:
+     * opening the file again to read it would drop this process's lock (POSIX locks go with any descriptor closed).
+     */
+    private boolean holdsThePath() {
+        return inode == null || inode.equals(inode(key.resolve(FILE))); // null: no inodes here, nothing to compare
+    }
+
+    private static Object inode(Path file) {
+        try {
+            return Files.getAttribute(file, "unix:ino", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static StudyLock tryAcquire(Path studyDir, String name) {
         Path file = studyDir.resolve(FILE);
         Path key = null;
         boolean added = false;
@@ -59,6 +89,7 @@ final class StudyLock implements AutoCloseable {
             added = HELD.add(key);
             if (!added) throw refusal(name, String.valueOf(ProcessHandle.current().pid()));
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            var inode = inode(file);
             FileLock lock;
             try {
                 lock = ch.tryLock();
@@ -70,7 +101,7 @@ final class StudyLock implements AutoCloseable {
             ch.truncate(0);
             ch.write(ByteBuffer.wrap(pid), 0);
             ch.force(false);
-            return new StudyLock(key, ch, lock);
+            return new StudyLock(key, ch, lock, inode);
         } catch (LabException e) {
             closeQuietly(ch);
             if (added) HELD.remove(key);

@@ -125,7 +125,7 @@ public record StudyState(String study, String title, String objective, String me
     }
 
     static String oneLine(String s, int n) {
-        var t = s.replaceAll("\\s+", " ").strip();
+        var t = dev.flywheel.lab.journal.ResearcherText.line(s);
         return t.length() <= n ? t : t.substring(0, n - 1) + "…";
     }
 }

@@ -14,10 +14,7 @@ import dev.flywheel.data.prep.DataCache;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -55,20 +52,10 @@ class ResumeTest {
             if (pauseAt != null) pb.environment().put(Pause.ENV, pauseAt);
             else pb.environment().remove(Pause.ENV);
             process = pb.start();
-            pump(process.getInputStream(), out);
-            pump(process.getErrorStream(), err);
+            dev.flywheel.engine.ProcessLines.pump(process.getInputStream(), out);
+            dev.flywheel.engine.ProcessLines.pump(process.getErrorStream(), err);
         }
 
-        private static void pump(java.io.InputStream in, List<String> lines) {
-            Thread.ofPlatform().daemon().start(() -> {
-                try (var r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) lines.add(line);
-                } catch (IOException ignored) {
-                    // the process is gone
-                }
-            });
-        }
 
         boolean printed(String prefix) {
             return out.stream().anyMatch(l -> l.startsWith(prefix)) || err.stream().anyMatch(l -> l.startsWith(prefix));
