@@ -101,6 +101,7 @@ final class JournalWriter {
             case EXPERIMENT -> change + (r.recipe().seed() != h.start().seed() ? " (" + seed + ")" : "");
             case SWEEP -> "learning-rate sweep: " + (change.isEmpty() ? "the best recipe" : change) + " (" + seed + ")";
             case REFERENCE -> "the best recipe at its own swept rate: " + change + " (" + seed + ")";
+            case LADDER -> "scaling ladder: " + change;
         };
         return text + switch (r.outcome()) {
             case null -> "";
