@@ -1,12 +1,10 @@
 package dev.flywheel.app;
 
-import dev.flywheel.engine.AtomicFiles;
-import dev.flywheel.lab.Json;
 import dev.flywheel.lab.LabException;
 import dev.flywheel.lab.recipe.Recipe;
 import dev.flywheel.lab.scaling.ComputePlan;
+import dev.flywheel.lab.scaling.FitFiles;
 import dev.flywheel.lab.scaling.FitReport;
-import dev.flywheel.lab.scaling.LawChart;
 import dev.flywheel.lab.scaling.LawFit;
 import dev.flywheel.lab.scaling.PointsCsv;
 import dev.flywheel.lab.scaling.RunPoints;
@@ -16,8 +14,6 @@ import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
@@ -32,7 +28,7 @@ import java.util.concurrent.Callable;
 @Command(name = "scale", mixinStandardHelpOptions = true,
         description = {"Scaling laws L(N, D) = E + A/N^α + B/D^β: fit them, plan compute-optimal runs, and predict a",
                 "bigger run before paying for it."},
-        subcommands = {ScaleCommand.Fit.class, ScaleCommand.Plan.class})
+        subcommands = {ScaleCommand.Fit.class, ScaleCommand.Plan.class, ScaleLadderCommand.class})
 final class ScaleCommand implements Runnable {
 
     @picocli.CommandLine.Spec
@@ -110,7 +106,7 @@ final class ScaleCommand implements Runnable {
             o.say("fitting %d points from %s (%d bootstrap resamples)…", points.size(), source, bootstrap);
             var report = FitReport.of(source + (dropHighest > 0 ? ", the " + dropHighest + " highest-loss left out" : ""),
                     points, new LawFit.Settings(bootstrap, seed, LawFit.Settings.DEFAULT.delta()), recipe);
-            var files = write(report, prefix, List.of());
+            var files = FitFiles.write(report, prefix, List.of());
             say(o, report);
             o.say("wrote %s, %s and %s", files.json(), files.png(), files.markdown());
             var j = report.toJson();
@@ -119,25 +115,6 @@ final class ScaleCommand implements Runnable {
             o.result(j);
             return 0;
         }
-    }
-
-    /** The three files of a fit. */
-    record Files3(Path json, Path png, Path markdown) {}
-
-    /** Writes PREFIX.json, PREFIX.png and PREFIX.md, each through a temporary file and a rename. */
-    static Files3 write(FitReport report, Path prefix, List<ScalingPoint> heldOut) {
-        var base = prefix.toAbsolutePath();
-        var files = new Files3(base.resolveSibling(base.getFileName() + ".json"), base.resolveSibling(base.getFileName() + ".png"),
-                base.resolveSibling(base.getFileName() + ".md"));
-        try {
-            Files.createDirectories(base.getParent());
-            AtomicFiles.writeString(files.json(), Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(report.toJson()) + "\n");
-            LawChart.write(files.png(), "Scaling law fit: " + report.source(), report.law(), report.points(), heldOut);
-            AtomicFiles.writeString(files.markdown(), report.markdown(files.png().getFileName().toString()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return files;
     }
 
     static void say(Output o, FitReport r) {

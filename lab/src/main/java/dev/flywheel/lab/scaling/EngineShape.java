@@ -8,13 +8,15 @@ import java.util.Map;
  * The engine model closest to a parameter count: the recipe's own architecture (norm, positions, activation, MLP
  * ratio, vocabulary, context) with layers, heads and width chosen so that {@link Recipe#estimatedParameters} — every
  * parameter, embeddings included, the count the law was fitted in — is nearest the target. Width is a multiple of
- * the head size (32 up to width 256, else 64, as GPT-2's family keeps it), and among shapes within a few percent of
- * the target the one whose width per layer is nearest the recipe's own wins, so a plan stays in the recipe's family.
+ * the head size (32 up to width 256, else 64, as GPT-2's family keeps it), and the score trades a miss in size against
+ * a departure from the recipe's width per layer, so a plan stays in the recipe's family.
  */
 public final class EngineShape {
 
     /** The chosen shape and the recipe at it. */
     public record Shape(int layers, int heads, int width, long params, Recipe recipe) {}
+
+    static final double ASPECT_WEIGHT = 0.3;
 
     private EngineShape() {
     }
@@ -34,8 +36,9 @@ public final class EngineShape {
                 var r = tryShape(base, layers, width / head, width);
                 if (r == null) continue;
                 long p = r.estimatedParameters();
-                // a miss in size costs far more than a change of aspect: 1% in size ≈ 20% in width per layer
-                double score = Math.abs(Math.log(p / params)) + 0.05 * Math.abs(Math.log(a / aspect));
+                // a miss in size costs more than a change of aspect (10% in size ≈ 40% in width per layer): a ladder's
+                // sizes stay one family, growing in depth and width together, rather than alternating between them
+                double score = Math.abs(Math.log(p / params)) + ASPECT_WEIGHT * Math.abs(Math.log(a / aspect));
                 if (score < bestScore) {
                     bestScore = score;
                     best = new Shape(layers, width / head, width, p, r);

@@ -3,13 +3,13 @@ package dev.flywheel.lab.scaling;
 import java.util.Arrays;
 
 /** Percentile intervals of bootstrap samples. */
-final class Percentiles {
+public final class Percentiles {
 
     private Percentiles() {
     }
 
     /** The 2.5th and 97.5th percentiles (linear interpolation between order statistics), or null for no samples. */
-    static double[] interval95(double[] samples) {
+    public static double[] interval95(double[] samples) {
         if (samples.length == 0) return null;
         var s = samples.clone();
         Arrays.sort(s);
