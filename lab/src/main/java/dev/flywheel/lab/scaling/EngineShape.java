@@ -44,7 +44,10 @@ public final class EngineShape {
                     best = new Shape(layers, width / head, width, p, r);
                 }
             }
-        if (best == null) throw new IllegalArgumentException("no engine shape has about " + (long) params + " parameters");
+        if (best == null)
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "no model of this recipe's architecture "
+                    + "comes near %,d parameters (its vocabulary of %d alone needs more at width 32); plan for more compute",
+                    (long) params, base.data().vocab()));
         return best;
     }
 

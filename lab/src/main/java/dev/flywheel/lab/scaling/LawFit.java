@@ -56,13 +56,17 @@ public final class LawFit {
     }
 
     public static Result fit(List<ScalingPoint> points, Settings settings) {
+        return fit(points, settings, grid());
+    }
+
+    /** The fit from the given starts (tests use a few, to repeat fits cheaply; the product always uses {@link #grid}). */
+    static Result fit(List<ScalingPoint> points, Settings settings, List<double[]> grid) {
         if (points.size() < PARAMETERS)
             throw new LabException("a scaling law has " + PARAMETERS + " parameters (E, A, B, α, β) but there are only "
                     + points.size() + " points; train more runs (sizes and token counts) before fitting");
         var ones = new double[points.size()];
         Arrays.fill(ones, 1);
         var objective = new LawObjective(points, ones, settings.delta());
-        var grid = grid();
         // short runs from every start, then the best ones to convergence
         var rough = IntStream.range(0, grid.size()).parallel()
                 .mapToObj(i -> new Start(i, Lbfgs.minimize(objective::valueAndGradient, grid.get(i), SHORT)))
