@@ -28,7 +28,7 @@ import java.util.concurrent.Callable;
 @Command(name = "scale", mixinStandardHelpOptions = true,
         description = {"Scaling laws L(N, D) = E + A/N^α + B/D^β: fit them, plan compute-optimal runs, and predict a",
                 "bigger run before paying for it."},
-        subcommands = {ScaleCommand.Fit.class, ScaleCommand.Plan.class, ScaleLadderCommand.class})
+        subcommands = {ScaleCommand.Fit.class, ScaleCommand.Plan.class, ScaleLadderCommand.class, ScaleCompareCommand.class})
 final class ScaleCommand implements Runnable {
 
     @picocli.CommandLine.Spec
