@@ -40,6 +40,10 @@ public final class Identifiability {
     /** Warnings about the fitted parameters: an exponent whose interval is wider than itself. */
     public static List<String> ofFit(LawFit.Result fit) {
         var out = new ArrayList<String>();
+        if (fit.leftOut() > 0)
+            out.add(String.format(Locale.ROOT, "%d of %d bootstrap resamples could not determine the law (a term's "
+                    + "exponent ran off to infinity: too few sizes or token counts in them) and were left out; the "
+                    + "intervals come from the rest, so they are too narrow.", fit.leftOut(), fit.leftOut() + fit.bootstrap().size()));
         if (fit.bootstrap().isEmpty()) return out;
         wide(fit, ScalingLaw::alpha, "α", out);
         wide(fit, ScalingLaw::beta, "β", out);

@@ -42,9 +42,11 @@ public final class LawFit {
      *
      * @param objective   the objective at the fit (Σ Huber)
      * @param residualRms root mean square of ln L̂ − ln L over the points (≈ the relative error of the fit)
-     * @param bootstrap   the law refitted on each resample
+     * @param bootstrap   the law refitted on each resample that determines it
+     * @param leftOut     resamples left out because their fit ran off to an infinite parameter
      */
-    public record Result(ScalingLaw law, double objective, double residualRms, List<ScalingLaw> bootstrap, int starts) {
+    public record Result(ScalingLaw law, double objective, double residualRms, List<ScalingLaw> bootstrap, int starts,
+                         int leftOut) {
 
         /** The 95% percentile interval of one parameter over the bootstrap, or null without one. */
         public double[] interval(java.util.function.ToDoubleFunction<ScalingLaw> parameter) {
@@ -76,11 +78,16 @@ public final class LawFit {
         var polished = rough.stream().parallel()
                 .map(s -> new Start(s.index, Lbfgs.minimize(objective::valueAndGradient, s.result.x(), Lbfgs.Settings.TIGHT)))
                 .sorted(Comparator.comparingDouble((Start s) -> s.result.value()).thenComparingInt(Start::index)).toList();
-        var best = polished.getFirst().result;
+        var finite = polished.stream().filter(s -> finite(s.result.x())).toList();
+        if (finite.isEmpty())
+            throw new LabException("the scaling law could not be fitted to these " + points.size() + " points: every start "
+                    + "ran off to an infinite parameter, which happens when the points hold too few sizes or token counts; "
+                    + "add runs at other sizes and token counts");
+        var best = finite.getFirst().result;
         var law = ScalingLaw.ofTheta(best.x());
-        var starts = polished.stream().map(s -> s.result.x()).toList();
+        var starts = finite.stream().map(s -> s.result.x()).toList();
         var boot = bootstrap(points, settings, starts);
-        return new Result(law, best.value(), rms(objective.residuals(law)), boot, grid.size());
+        return new Result(law, best.value(), rms(objective.residuals(law)), boot, grid.size(), settings.bootstrap() - boot.size());
     }
 
     private record Start(int index, Lbfgs.Result result) {}
@@ -108,10 +115,18 @@ public final class LawFit {
             Lbfgs.Result best = null;
             for (var s : firstStarts) {
                 var r = Lbfgs.minimize(objective::valueAndGradient, s, Lbfgs.Settings.TIGHT);
-                if (Double.isFinite(r.value()) && (best == null || r.value() < best.value())) best = r;
+                if (Double.isFinite(r.value()) && finite(r.x()) && (best == null || r.value() < best.value())) best = r;
             }
-            return ScalingLaw.ofTheta(best.x());
-        }).toList();
+            // a resample can hold too few sizes to pin a term (its exponent runs off to infinity): it is left out, and
+            // the intervals come from the resamples that determine the law
+            return best == null ? null : ScalingLaw.ofTheta(best.x());
+        }).filter(java.util.Objects::nonNull).toList();
+    }
+
+    /** Whether θ gives a law of finite parameters (exp(a), exp(b), exp(e) do not overflow). */
+    static boolean finite(double[] theta) {
+        for (double t : theta) if (!Double.isFinite(t)) return false;
+        return Math.abs(theta[0]) < 700 && Math.abs(theta[1]) < 700 && Math.abs(theta[2]) < 700;
     }
 
     static double rms(double[] r) {
