@@ -84,18 +84,13 @@ final class ScaleCommand implements Runnable {
             } else {
                 var labDir = Lab.existing(lab);
                 var dir = labDir.study(input.study);
-                if (!Files.exists(labDir.store()))
+                var store = Files.exists(labDir.store()) ? Store.open(labDir.store()) : null;
+                if (store == null || store.study(input.study).isEmpty())
                     throw new IllegalArgumentException("there is no study " + input.study + " in " + labDir.dir()
                             + "; list the studies with `flywheel studies`, or check --lab");
-                {
-                    var store = Store.open(labDir.store());
-                    if (store.study(input.study).isEmpty())
-                        throw new IllegalArgumentException("there is no study " + input.study + " in " + labDir.dir()
-                                + "; list the studies with `flywheel studies`, or check --lab");
-                    var runs = store.runs(input.study);
-                    points = RunPoints.of(runs);
-                    recipe = runs.isEmpty() ? null : runs.getFirst().recipe().canonicalJson();
-                }
+                var runs = store.runs(input.study);
+                points = RunPoints.of(runs);
+                recipe = runs.isEmpty() ? null : runs.getFirst().recipe().canonicalJson();
                 source = "study " + input.study;
                 prefix = out != null ? out : dir.resolve("scaling-fit");
             }
