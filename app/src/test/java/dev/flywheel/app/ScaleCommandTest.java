@@ -40,7 +40,7 @@ class ScaleCommandTest {
             assertThat(p.has(key)).as("scale plan --json has " + key).isTrue();
         assertThat(6 * p.get("params").asDouble() * p.get("tokens").asDouble()).isCloseTo(1e20, within(1e12));
         assertThat(p.get("shape").get("layers").asInt()).isPositive();
-        assertThat(plan.out()).contains("nearest engine shape");
+        assertThat(plan.err()).contains("nearest engine shape"); // with --json the words go to stderr
 
         var cmp = CliTest.run("scale", "compare", "--baseline", dir.resolve("runs.fit.json").toString(), "--change",
                 dir.resolve("runs.fit.json").toString(), "--compute", "1e18", "--json");
