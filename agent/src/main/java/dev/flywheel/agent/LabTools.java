@@ -36,7 +36,8 @@ import java.util.Set;
 final class LabTools {
 
     static final String STUDY_STATE = "study_state", RUN_EXPERIMENT = "run_experiment", RUN_DETAILS = "run_details",
-            SAMPLE_TEXT = "sample_text", NOTE = "note", REPLICATE = "replicate", FINISH = "finish";
+            SAMPLE_TEXT = "sample_text", NOTE = "note", REPLICATE = "replicate", FINISH = "finish",
+            SCALING_LAW = "scaling_law";
 
     static final int MAX_TEXT = 4000;
     static final int SAMPLE_TOKENS = 200;
@@ -95,6 +96,16 @@ final class LabTools {
                     + "when you need to know whether a kept change really helps before building on it.",
                     schema(props("seeds", map("type", "integer", "minimum", 2, "maximum", 10, "description",
                             "Fresh seeds per recipe (default 5).")), List.of())),
+            new ToolSpec(SCALING_LAW, "Fits the scaling law L(N, D) = E + A/N^alpha + B/D^beta to the study's finished "
+                    + "runs (N = parameters, embeddings included; D = tokens trained; L = the study's metric), as Epoch AI "
+                    + "refitted Chinchilla, with 95% bootstrap intervals and warnings when the runs cannot identify the law "
+                    + "(sizes or tokens spanning under 10x, sizes and tokens moving together). Returns the law, its "
+                    + "compute-optimal exponent, and at each compute the optimal parameters, tokens and predicted metric with "
+                    + "an interval. A study at one run budget rarely spans enough sizes: read the warnings before trusting "
+                    + "an exponent. Runs nothing; takes seconds.",
+                    schema(props("compute", map("type", "array", "items", map("type", "number", "exclusiveMinimum", 0),
+                            "description", "Training computes C = 6ND in FLOPs to predict at (default: 10x and 100x "
+                                    + "the largest run's).")), List.of())),
             new ToolSpec(FINISH, "Ends the study: the kept changes are checked at a larger model, the best recipe is "
                     + "written, and your summary goes into the journal. Call it when the budget is spent or nothing "
                     + "worth trying is left.",
@@ -152,6 +163,7 @@ final class LabTools {
                 case SAMPLE_TEXT -> sampleText(args);
                 case NOTE -> note(args);
                 case REPLICATE -> replicate(args);
+                case SCALING_LAW -> scalingLaw(args);
                 case FINISH -> finish(args);
                 default -> throw new IllegalStateException(name);
             };
@@ -329,6 +341,21 @@ final class LabTools {
         var report = write(study.replicate(seeds).toMap(false));
         // with nothing kept there is nothing to replicate, and nothing ran
         return ok(REPLICATE, report, study.record().runs().size() > before);
+    }
+
+    private Outcome scalingLaw(JsonNode args) {
+        allowOnly(args, Set.of("compute"));
+        var computes = new ArrayList<Double>();
+        var c = args.get("compute");
+        if (c != null && !c.isNull()) {
+            if (!c.isArray()) throw new ArgumentException("\"compute\" must be a list of FLOPs such as [1e15, 1e16], not " + c);
+            for (var x : c) {
+                if (!x.isNumber() || !(x.asDouble() > 0) || !Double.isFinite(x.asDouble()))
+                    throw new ArgumentException("every \"compute\" must be a positive number of FLOPs, not " + x);
+                computes.add(x.asDouble());
+            }
+        }
+        return ok(SCALING_LAW, write(dev.flywheel.lab.scaling.RunsLaw.summary(study.record().runs(), computes)), false);
     }
 
     private Outcome finish(JsonNode args) {

@@ -105,8 +105,17 @@ class ClaudeStudyTest {
                         assertThat(FakeAnthropic.text(results.get(0))).contains("curve", "diagnostics");
                         assertThat(FakeAnthropic.text(results.get(1))).contains("\"sample\"");
                     }, fake.reply("", call("note", "{\"text\": \"The learning rate is the first lever at this size.\"}"))),
-                    fake.reply("", call("run_experiment", """
-                            {"hypothesis": "RMSNorm is as good as LayerNorm here and cheaper.", "changes": {"model.norm": "rmsnorm"}, "seeds": 1}""")),
+                    fake.reply("What does a law say about these runs?", call("scaling_law", "{\"compute\": [1e13]}")),
+                    checking(r -> {
+                        var res = FakeAnthropic.toolResults(r).getFirst();
+                        assertThat(res.path("is_error").asBoolean(false)).as(FakeAnthropic.text(res)).isFalse();
+                        var law = FakeServer.parse(FakeAnthropic.text(res));
+                        // every run so far has one size and one budget: too few points, or a fit that says it cannot tell
+                        assertThat(law.path("points").asInt()).isGreaterThanOrEqualTo(3);
+                        assertThat(law.has("why") ? law.path("why").asText() : law.path("warnings").toString())
+                                .containsAnyOf("cannot be fitted yet", "span only");
+                    }, fake.reply("", call("run_experiment", """
+                            {"hypothesis": "RMSNorm is as good as LayerNorm here and cheaper.", "changes": {"model.norm": "rmsnorm"}, "seeds": 1}"""))),
                     fake.reply("Done.", call("finish", "{\"summary\": \"The learning rate mattered most; RMSNorm made no difference.\"}")));
             var settings = settings(fake.baseUrl(), KEY);
             var researcher = AgentResearchers.create("claude", settings);

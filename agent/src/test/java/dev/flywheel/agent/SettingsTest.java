@@ -85,7 +85,7 @@ class SettingsTest {
         assertThat(catchThrowable(() -> LabTools.parseArguments("[1, 2]")))
                 .isInstanceOf(LabTools.ArgumentException.class).hasMessageContaining("one JSON object, not an array");
         assertThat(LabTools.SPECS).extracting(ToolSpec::name)
-                .containsExactly("study_state", "run_experiment", "run_details", "sample_text", "note", "replicate", "finish");
+                .containsExactly("study_state", "run_experiment", "run_details", "sample_text", "note", "replicate", "scaling_law", "finish");
         var run = LabTools.SPECS.get(1).inputSchema();
         assertThat(run.get("required")).isEqualTo(java.util.List.of("hypothesis", "changes"));
         assertThat(AgentLoop.system("# My brief")).contains("You are the researcher", "# The research brief", "# My brief");

@@ -12,7 +12,7 @@ import java.nio.file.NoSuchFileException;
 /** The {@code flywheel} command line. */
 @Command(name = "flywheel", mixinStandardHelpOptions = true, version = "flywheel 0.1.0",
         description = "An autonomous pretraining research lab on the JVM.",
-        subcommands = {CommandLine.HelpCommand.class, TrainCommand.class, EvalCommand.class, SampleCommand.class, DataCommand.class, DoctorCommand.class, BenchCommand.class, ResearchCommand.class, StudiesCommand.class, StudyCommand.class, RunsCommand.class, ReplicateCommand.class, TrainerCommand.class})
+        subcommands = {CommandLine.HelpCommand.class, TrainCommand.class, EvalCommand.class, SampleCommand.class, DataCommand.class, DoctorCommand.class, BenchCommand.class, ResearchCommand.class, StudiesCommand.class, StudyCommand.class, RunsCommand.class, ReplicateCommand.class, TrainerCommand.class, ScaleCommand.class})
 public final class Main implements Runnable {
 
     /** Exit status for errors the user can fix (bad flags, missing or corrupt files). */

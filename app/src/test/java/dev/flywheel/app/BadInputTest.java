@@ -187,7 +187,25 @@ class BadInputTest {
                 c("--seeds must be between 2 and 20 (got -1)", "replicate", "held", "--lab", lab, "--seeds", "-1"),
                 c("--seeds must be between 2 and 20 (got 100)", "replicate", "held", "--lab", lab, "--seeds", "100"),
                 c("there is no study nosuch", "replicate", "nosuch", "--lab", lab),
-                c("--concurrency must be a whole number of 1 or more", "replicate", "held", "--lab", lab, "--concurrency", "-3"));
+                c("--concurrency must be a whole number of 1 or more", "replicate", "held", "--lab", lab, "--concurrency", "-3"),
+                // scale: points files and fits that cannot be used; nothing is written beside them
+                c("missing-column.csv has no column \"tokens\"", "scale", "fit", "--points", r + "/missing-column.csv"),
+                c("negative.csv line 3: params is -5e6; params, tokens, flops and loss must be positive numbers", "scale", "fit", "--points", r + "/negative.csv"),
+                c("not-number.csv line 2: loss \"low\" is not a number", "scale", "fit", "--points", r + "/not-number.csv"),
+                c("a scaling law has 5 parameters (E, A, B, α, β) but there are only 3 points", "scale", "fit", "--points", r + "/three.csv"),
+                c("--drop-highest 3 leaves no points", "scale", "fit", "--points", r + "/three.csv", "--drop-highest", "3"),
+                c("the points file " + r + "/nosuch.csv does not exist", "scale", "fit", "--points", r + "/nosuch.csv"),
+                c("empty.txt is empty", "scale", "fit", "--points", r + "/empty.txt"),
+                c("there is no study nosuch", "scale", "fit", "--study", "nosuch", "--lab", lab),
+                c("--bootstrap must be a whole number of 0 or more, not -1", "scale", "fit", "--points", r + "/three.csv", "--bootstrap", "-1"),
+                c("the fit " + r + "/nosuch.json does not exist", "scale", "plan", "--fit", r + "/nosuch.json", "--compute", "1e20"),
+                c("the fit " + r + "/array.json has no number \"E\"", "scale", "plan", "--fit", r + "/array.json", "--compute", "1e20"),
+                c("the fit " + r + "/not-json.json is not readable JSON", "scale", "plan", "--fit", r + "/not-json.json", "--compute", "1e20"),
+                c("--compute must be a number greater than 0, not -1", "scale", "plan", "--fit", r + "/array.json", "--compute", "-1"),
+                c("--compute must be a number greater than 0, not 0", "scale", "ladder", "--recipe", r + "/not-json.json", "--compute", "0"),
+                c("is not valid JSON", "scale", "ladder", "--lab", lab, "--recipe", r + "/not-json.json", "--compute", "1e12"),
+                c("the ladder would fit the law's 5 parameters on only 4 rungs", "scale", "ladder", "--lab", lab,
+                        "--recipe", r + "/ladder-recipe.json", "--compute", "1e12", "--sizes", "2", "--token-counts", "2"));
     }
 
     @BeforeAll
@@ -206,6 +224,11 @@ class BadInputTest {
         Files.writeString(root.resolve("unknown-threshold.json"), "{\"rules\": {\"gopher_quality\": {\"min_wrds\": 5}}}");
         Files.write(root.resolve("binary-eval.txt"), new byte[] {(byte) 0xC3, (byte) 0x28, (byte) 0xFF, 0});
         Files.writeString(root.resolve("malformed.jsonl"), "{\"text\": \"fine words here\"}\n{\"text\": \"torn\n");
+        Files.writeString(root.resolve("missing-column.csv"), "params,loss\n1e6,3.2\n");
+        Files.writeString(root.resolve("negative.csv"), "params,tokens,loss\n1e6,2e7,3.1\n-5e6,2e7,3.0\n");
+        Files.writeString(root.resolve("not-number.csv"), "params,tokens,loss\n1e6,2e7,low\n");
+        Files.writeString(root.resolve("three.csv"), "params,tokens,loss\n1e6,2e7,3.1\n2e6,2e7,3.0\n4e6,2e7,2.9\n");
+        Files.writeString(root.resolve("ladder-recipe.json"), "{\"data\": {\"tokenizer\": \"char\", \"vocab\": 65}}");
         Files.writeString(root.resolve("typo-brief.md"), "# Brief\n\n## Constraints\n\n- noise_seds: 3\n");
         Files.writeString(root.resolve("zero-seeds-brief.md"), "# Brief\n\n## Constraints\n\n- noise_seeds: 0\n");
         Files.writeString(root.resolve("unknown-dimension-brief.md"), "# Brief\n\n## Search space\n\n- optimizer.flux: 1 .. 2\n");
@@ -237,7 +260,7 @@ class BadInputTest {
         assertThat(list).hasSizeGreaterThanOrEqualTo(60);
         var commands = list.stream().map(k -> k.args()[0]).collect(Collectors.toSet());
         assertThat(commands).contains("train", "eval", "sample", "data", "doctor", "bench", "research", "studies",
-                "study", "runs", "replicate");
+                "study", "runs", "replicate", "scale");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -123,7 +123,8 @@ public final class ProgressChart {
         return chart;
     }
 
-    private static void style(XYChart chart) {
+    /** The lab's chart look (white, light grid, legend below); loading this class also makes AWT headless. */
+    public static void style(XYChart chart) {
         var s = chart.getStyler();
         s.setChartBackgroundColor(Color.WHITE);
         s.setPlotBackgroundColor(Color.WHITE);

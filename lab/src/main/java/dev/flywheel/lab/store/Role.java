@@ -26,12 +26,14 @@ import java.util.Locale;
  *   change is judged: the change's recipe, or the best recipe it is compared with. Never a candidate for the best.</li>
  *   <li>{@link #REFERENCE}: the best recipe at the learning rate its own sweep chose, on an experiment's seed, when that
  *   is not the best's own rate: what a structural change is then paired with. Never a candidate for the best.</li>
+ *   <li>{@link #LADDER}: one rung of a scaling ladder (`flywheel scale ladder`): the recipe at one size and token
+ *   count (or one arm of that size's learning-rate sweep), for fitting a scaling law. Never a candidate for the best.</li>
  * </ul>
  */
 public enum Role {
-    BASELINE, EXPERIMENT, CONFIRM, REMEASURE, SCALE, REPLICATION, SWEEP, REFERENCE;
+    BASELINE, EXPERIMENT, CONFIRM, REMEASURE, SCALE, REPLICATION, SWEEP, REFERENCE, LADDER;
 
-    /** The role's name in the store, JSON and the journal: baseline, experiment, confirm, remeasure, scale, replication, sweep, reference. */
+    /** The role's name in the store, JSON and the journal: baseline, experiment, confirm, remeasure, scale, replication, sweep, reference, ladder. */
     @JsonValue
     public String id() {
         return name().toLowerCase(Locale.ROOT);
@@ -43,7 +45,7 @@ public enum Role {
         try {
             return valueOf(id.toUpperCase(Locale.ROOT));
         } catch (IllegalArgumentException e) {
-            throw new LabException("run role \"" + id + "\" is unknown; expected baseline, experiment, confirm, remeasure, scale, replication, sweep or reference");
+            throw new LabException("run role \"" + id + "\" is unknown; expected baseline, experiment, confirm, remeasure, scale, replication, sweep, reference or ladder");
         }
     }
 

@@ -101,6 +101,9 @@ final class JournalWriter {
             case EXPERIMENT -> change + (r.recipe().seed() != h.start().seed() ? " (" + seed + ")" : "");
             case SWEEP -> "learning-rate sweep: " + (change.isEmpty() ? "the best recipe" : change) + " (" + seed + ")";
             case REFERENCE -> "the best recipe at its own swept rate: " + change + " (" + seed + ")";
+            case LADDER -> String.format(Locale.ROOT, "scaling ladder: %d layers, width %d, %,d tokens, lr %.3g (%s)",
+                    r.recipe().model().layers(), r.recipe().model().dim(), (long) r.recipe().budget().amount(),
+                    r.recipe().optimizer().lr(), seed);
         };
         return text + switch (r.outcome()) {
             case null -> "";

@@ -282,6 +282,15 @@ public final class Study implements Lab, AutoCloseable {
         return Replication.run(context(), seeds, conclusion == null);
     }
 
+    /**
+     * Trains a scaling ladder and predicts its target before training it ({@link Ladder}): runs of role ladder, found
+     * again by recipe, so a killed ladder resumes. Needs no baseline: a ladder study is its own kind of study.
+     */
+    public synchronized LadderReport ladder(LadderPlan plan, dev.flywheel.lab.scaling.LawFit.Settings fit) {
+        requireWritable();
+        return Ladder.run(context(), plan, fit);
+    }
+
     public synchronized Conclusion conclusion() {
         return conclusion;
     }
